@@ -1,0 +1,62 @@
+# The two commands of the README: `make demo` and `make test`. Both are idempotent:
+# the venv and each install step are redone only when pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test bench lint dot clean
+
+demo: $(VENV)/.installed-demo dot
+	$(BIN)/autograd-lite demo
+
+test: $(VENV)/.installed-test dot
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q tests
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
+		$(BIN)/pytest -q --nbmake notebooks; \
+	else echo "no notebooks yet"; fi
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/bench.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# A new venv's pip is too old for `--group` (PEP 735), so it is upgraded first.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e . --group test --group notebooks --group lint
+	@touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e . --group bench
+	@touch $@
+
+# Graphviz's `dot` renders the images. Installed from the system packages when we can;
+# otherwise one line says how.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Graphviz's dot is missing: installing the Debian package graphviz"; \
+	    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    echo "Graphviz's dot is missing: installing the Debian package graphviz"; \
+	    sudo -n apt-get update -qq && sudo -n apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz's dot is missing: install it with 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS) or 'conda install -c conda-forge graphviz', then rerun make." >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v dot >/dev/null 2>&1 || { echo "Graphviz's dot is still missing after the install; install the graphviz package by hand." >&2; exit 1; }
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

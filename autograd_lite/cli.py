@@ -1,0 +1,83 @@
+"""The `autograd-lite` command: `demo`, `regression` and `draw`.
+
+Bad arguments get one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """A problem with what the user typed: printed as one line, exit code 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return n
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autograd-lite", description="A scalar autodiff engine for learning backprop."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    for name, help_text, default_steps in (
+        ("demo", "the seed network: forward pass, ∂J/∂Θ by engine and by hand, training", 200),
+        ("regression", "why a ReLU output predicts 0 on y = 3x² + 3x, and the fixes", 2000),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--steps", type=_positive_int, default=default_steps)
+        sub.add_argument("--seed", type=_int, default=0)
+        sub.add_argument("--out", type=Path, default=Path("out"), help="directory for images")
+        sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    draw = commands.add_parser("draw", help="draw the computation graph of an expression")
+    draw.add_argument("expression", help='e.g. "relu(x*w + b)"')
+    draw.add_argument("assignments", nargs="*", metavar="name=value")
+    draw.add_argument("-o", "--output", type=Path, required=True, help="file.svg, .png or .pdf")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            from .demos import run_demo
+
+            run_demo(steps=args.steps, seed=args.seed, out=args.out, progress=not args.no_progress)
+        elif args.command == "regression":
+            from .demos import run_regression
+
+            run_regression(
+                steps=args.steps, seed=args.seed, out=args.out, progress=not args.no_progress
+            )
+        else:
+            from .expression import draw_expression
+
+            path = draw_expression(args.expression, args.assignments, args.output)
+            print(f"wrote {path}")
+    except UsageError as error:
+        print(f"autograd-lite {args.command}: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
