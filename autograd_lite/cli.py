@@ -1,6 +1,8 @@
 """The `autograd-lite` command: `demo`, `regression` and `draw`.
 
-Bad arguments get one line on stderr and exit code 2, never a traceback.
+Bad arguments get one line on stderr and exit code 2, never a traceback. The commands
+report bad input as ValueError (a bad expression, value or file suffix) or OSError (an
+output path that cannot be written); both become that one line here.
 """
 
 from __future__ import annotations
@@ -9,10 +11,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-
-class UsageError(Exception):
-    """A problem with what the user typed: printed as one line, exit code 2."""
 
 
 def _positive_int(text: str) -> int:
@@ -73,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             path = draw_expression(args.expression, args.assignments, args.output)
             print(f"wrote {path}")
-    except UsageError as error:
+    except (ValueError, OSError) as error:
         print(f"autograd-lite {args.command}: {error}", file=sys.stderr)
         return 2
     return 0

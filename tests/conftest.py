@@ -1,0 +1,15 @@
+"""Shared test settings.
+
+Hypothesis runs the "ci" profile (bounded examples, no deadline: no timed assertions)
+unless HYPOTHESIS_PROFILE names another, e.g. HYPOTHESIS_PROFILE=thorough.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
