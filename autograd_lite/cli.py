@@ -17,7 +17,7 @@ def _positive_int(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+        n = 0
     if n <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return n

@@ -208,7 +208,7 @@ def topological_order(root: Value) -> list[Value]:
         for x in pending:
             if x.__class__ is not float and x not in seen:
                 seen.add(x)  # type: ignore[arg-type]
-                stack.append((x, iter(x.inputs)))  # type: ignore[union-attr]
+                stack.append((x, iter(x.inputs)))  # type: ignore[arg-type, union-attr]
                 break
         else:
             stack.pop()
@@ -320,7 +320,7 @@ def _sum(*terms: float) -> float:
 def _dot(*args: float) -> float:
     # args = (w1..wn, x1..xn) or (w1..wn, x1..xn, bias)
     n = len(args) // 2
-    z = builtins.sum(map(operator.mul, args[:n], args[n : 2 * n]))
+    z: float = builtins.sum(map(operator.mul, args[:n], args[n : 2 * n]))
     return z + args[-1] if len(args) % 2 else z
 
 
@@ -367,10 +367,8 @@ def apply(op_name: str, *inputs: Operand) -> Value:
     derivative like any input, and take no gradient.
     """
     op = OPS[op_name]
-    xs = [x.data if isinstance(x, Value) else _real_number(x, op_name) for x in inputs]
-    if any(x.__class__ is not float and not isinstance(x, Value) for x in inputs):
-        # store constants as floats, whatever number type they came in as
-        inputs = tuple(x if isinstance(x, Value) else f for x, f in zip(inputs, xs))
+    inputs = _as_operands(inputs, op_name)
+    xs = [x if x.__class__ is float else x.data for x in inputs]  # type: ignore[union-attr]
     data = op.forward(*xs)
     if not math.isfinite(data):
         raise OverflowError(f"{op_name} overflows: inputs {xs} give {data!r}")
@@ -401,7 +399,8 @@ class _Mode:
     anomaly: bool = False  # remember where nodes were made, check gradients in backward
 
 
-_mode: ContextVar[_Mode] = ContextVar("autograd_lite_mode", default=_Mode())
+# _Mode is frozen, so sharing the default instance is safe.
+_mode: ContextVar[_Mode] = ContextVar("autograd_lite_mode", default=_Mode())  # noqa: B039
 _RECORDING = _mode.get()
 
 # Where each node was made, filled only inside detect_anomaly. Weak keys: nothing is kept alive.
@@ -504,6 +503,18 @@ def _real_number(x: object, op: str) -> float:
     if not math.isfinite(f):
         raise ValueError(f"{op} needs a finite number, got {f!r}")
     return f
+
+
+def _as_operands(inputs: tuple[Any, ...], op: str) -> tuple[Operand, ...]:
+    """inputs as Values and finite floats: other real numbers become floats, the rest is refused.
+
+    The loop only looks; a new tuple is built just when some input needs converting, so the
+    common case (Values and plain floats) costs one pass.
+    """
+    for x in inputs:
+        if x.__class__ is not Value and (x.__class__ is not float or x - x != 0.0):
+            return tuple(x if isinstance(x, Value) else _real_number(x, op) for x in inputs)
+    return inputs
 
 
 def _check_base_for_value_exponent(base: float, exponent: float) -> None:
