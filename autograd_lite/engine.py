@@ -260,12 +260,27 @@ def _pow(x: float, y: float) -> float:
         raise OverflowError(f"** overflows: {x!r} ** {y!r}") from None
 
 
+def _power(x: Any, p: Any) -> Any:
+    """x ** p for floats or Values (rules use it). A float power too large for a float is
+    ±inf, as float * and / give, instead of Python's OverflowError."""
+    try:
+        return x**p
+    except OverflowError:
+        if isinstance(x, Value) or isinstance(p, Value):
+            raise
+        return -math.inf if x < 0 and p % 2 == 1 else math.inf
+
+
 def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    # ∂/∂x = y·x^(y−1), which is +inf at x = 0 for 0 < y < 1 (like sqrt'(0)).
-    # ∂/∂y = out·log x, whose limit at x = 0 is 0; `_check_pow` keeps x ≥ 0 when y is a
-    # Value. For a constant y with x < 0 that local is never used: 0.0 is recorded.
-    # (Rules compare with < and >, never ==: a Value's == is identity.)
-    d_x = y * x ** (y - 1) if (x > 0 or x < 0 or y >= 1) else math.inf
+    # ∂/∂x = y·x^(y−1). At x = 0 that is 1 for y = 1, 0 for y > 1 or y = 0 (a constant),
+    # and +inf for 0 < y < 1 (like sqrt'(0)); y < 0 at 0 is refused by the forward pass.
+    # ∂/∂y = out·log x, whose limit at x = 0 is 0. A Value exponent needs x ≥ 0
+    # (`_check_base_for_value_exponent`); for a constant y with x < 0 it is never used.
+    # Rules compare with < and >, never ==: a Value's == is identity.
+    if x > 0 or x < 0 or y >= 1:
+        d_x = y * _power(x, y - 1)
+    else:
+        d_x = math.inf if y > 0 else 0.0
     d_y = out * _log(x) if x > 0 else 0.0
     return d_x, d_y
 
@@ -314,13 +329,13 @@ def _abs(x: float) -> float:
 
 
 def _sum(*terms: float) -> float:
-    return builtins.sum(terms)
+    return builtins.sum(terms, 0.0)  # 0.0, not 0: an empty sum is still a float
 
 
 def _dot(*args: float) -> float:
     # args = (w1..wn, x1..xn) or (w1..wn, x1..xn, bias)
     n = len(args) // 2
-    z: float = builtins.sum(map(operator.mul, args[:n], args[n : 2 * n]))
+    z: float = builtins.sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
     return z + args[-1] if len(args) % 2 else z
 
 
@@ -499,7 +514,10 @@ def _real_number(x: object, op: str) -> float:
     """x as a finite float, or a TypeError / ValueError naming the op and x."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{op} needs a real number or a Value, got {type(x).__name__} {x!r}")
-    f = float(x)
+    try:
+        f = float(x)
+    except OverflowError:  # e.g. 10**400: a real number with no finite float
+        raise ValueError(f"{op} needs a finite number, got {x!r:.40} (too large for a float)") from None
     if not math.isfinite(f):
         raise ValueError(f"{op} needs a finite number, got {f!r}")
     return f
