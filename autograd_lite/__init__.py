@@ -1,5 +1,6 @@
 """autograd-lite: a scalar reverse-mode autodiff engine for learning backpropagation."""
 
+from . import data, losses, manual, nn, optim
 from .engine import (
     Value,
     detect_anomaly,
@@ -11,18 +12,25 @@ from .engine import (
     topological_order,
 )
 from .functional import GradcheckError, grad, gradcheck, hessian
+from .training import fit
 
 __all__ = [
     "GradcheckError",
     "Value",
+    "data",
     "detect_anomaly",
     "dot",
     "enable_grad",
+    "fit",
     "grad",
     "gradcheck",
     "hessian",
     "is_grad_enabled",
+    "losses",
+    "manual",
+    "nn",
     "no_grad",
+    "optim",
     "sum",
     "topological_order",
 ]

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, help_text, default_steps in (
         ("demo", "the seed network: forward pass, ∂J/∂Θ by engine and by hand, training", 200),
-        ("regression", "why a ReLU output predicts 0 on y = 3x² + 3x, and the fixes", 2000),
+        ("regression", "why a ReLU output predicts 0 on y = 3x² + 3x, and the fixes", 300),
     ):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--steps", type=_positive_int, default=default_steps)

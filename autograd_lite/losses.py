@@ -1,0 +1,81 @@
+"""Losses J(a, y): a network's outputs a against the targets y, as one Value to backprop.
+
+Each loss takes `outputs` (Values, or numbers) and `targets` (numbers, or Values) of the
+same length and builds its sum with the n-ary `engine.sum`, so the graph of J stays
+shallow however many terms it has.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from . import engine
+from .engine import Value
+
+__all__ = ["binary_cross_entropy_with_logits", "half_squared_error", "mse"]
+
+Operand = float | Value
+
+
+def half_squared_error(outputs: Sequence[Operand], targets: Sequence[Operand]) -> Value:
+    """J = Σₖ ½(aₖ − yₖ)², the seed's loss: its ∂J/∂aₖ is exactly aₖ − yₖ."""
+    pairs = _pairs(outputs, targets, "half_squared_error")
+    return engine.sum(0.5 * (a - y) ** 2 for a, y in pairs)
+
+
+def mse(outputs: Sequence[Operand], targets: Sequence[Operand]) -> Value:
+    """J = (1/n) Σₖ (aₖ − yₖ)²: the mean over the n outputs (no ½)."""
+    pairs = _pairs(outputs, targets, "mse")
+    return engine.sum((a - y) ** 2 for a, y in pairs) * (1.0 / len(pairs))
+
+
+def binary_cross_entropy_with_logits(
+    outputs: Sequence[Operand], targets: Sequence[Operand]
+) -> Value:
+    """J = Σₖ [log(1 + e^{zₖ}) − yₖ zₖ]: cross-entropy of σ(zₖ) against yₖ ∈ [0, 1].
+
+    The outputs are logits z (use a "linear" output layer), so ∂J/∂zₖ = σ(zₖ) − yₖ.
+    log(1 + e^z) is computed as z + log(1 + e^{−z}) for z ≥ 0, so exp never overflows;
+    both branches are smooth and meet at z = 0 with the same value and slope.
+    """
+    pairs = _pairs(outputs, targets, "binary_cross_entropy_with_logits")
+    for k, (_, y) in enumerate(pairs):
+        y_data = y.data if isinstance(y, Value) else y
+        if not 0.0 <= y_data <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy_with_logits needs targets in [0, 1], "
+                f"got {y_data!r} at index {k}"
+            )
+    terms = []
+    for z, y in pairs:
+        if not isinstance(z, Value):
+            z = Value(z)
+        softplus = z + ((-z).exp() + 1.0).log() if z.data >= 0.0 else (z.exp() + 1.0).log()
+        terms.append(softplus - y * z)
+    return engine.sum(terms)
+
+
+def _pairs(
+    outputs: Sequence[Operand], targets: Sequence[Operand], loss: str
+) -> list[tuple[Operand, Operand]]:
+    """[(aₖ, yₖ)], or ValueError naming the loss if the lengths differ or are 0."""
+    for name, seq in (("outputs", outputs), ("targets", targets)):
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+            raise TypeError(f"{loss} needs a list of {name}, got {type(seq).__name__} {seq!r}")
+    if len(outputs) != len(targets):
+        raise ValueError(
+            f"{loss} needs as many outputs as targets, got {len(outputs)} outputs "
+            f"and {len(targets)} targets"
+        )
+    if not outputs:
+        raise ValueError(f"{loss} needs at least one output, got none")
+    pairs: list[tuple[Operand, Operand]] = []
+    for k, (a, y) in enumerate(zip(outputs, targets)):
+        for name, v in (("output", a), ("target", y)):
+            if isinstance(v, Value):
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"{loss} {name} {k} must be a finite number or a Value, got {v!r}")
+        pairs.append((a, y))
+    return pairs

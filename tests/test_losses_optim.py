@@ -1,0 +1,202 @@
+"""losses (J) and optim (θ := update(θ, ∂J/∂θ))."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+from autograd_lite.engine import Value
+from autograd_lite.losses import binary_cross_entropy_with_logits, half_squared_error, mse
+from autograd_lite.optim import SGD, Adam
+
+LOSSES = [half_squared_error, mse, binary_cross_entropy_with_logits]
+
+
+# --- losses --------------------------------------------------------------------------------
+
+
+def test_half_squared_error_is_sum_of_halves_and_its_gradient_is_a_minus_y() -> None:
+    a = [Value(3.0), Value(-1.0), Value(0.25)]
+    y = [1.0, 1.0, 0.75]
+    J = half_squared_error(a, y)
+    assert J.data == 0.5 * 4.0 + 0.5 * 4.0 + 0.5 * 0.25
+    J.backward()
+    assert [v.grad for v in a] == [2.0, -2.0, -0.5]  # exactly a − y
+
+
+def test_half_squared_error_is_one_sum_node() -> None:
+    J = half_squared_error([Value(1.0), Value(2.0), Value(3.0)], [0.0, 0.0, 0.0])
+    assert J.op == "sum" and len(J.inputs) == 3
+
+
+def test_mse_is_the_mean_over_outputs() -> None:
+    a = [Value(3.0), Value(-1.0)]
+    J = mse(a, [1.0, 1.0])
+    assert J.data == (4.0 + 4.0) / 2
+    J.backward()
+    assert [v.grad for v in a] == [2.0, -2.0]  # 2(a − y)/n
+    assert any(isinstance(x, Value) and x.op == "sum" for x in J.inputs)
+
+
+@pytest.mark.parametrize("z", [-800.0, -30.0, -1.5, 0.0, 0.7, 30.0, 800.0])
+@pytest.mark.parametrize("y", [0.0, 0.3, 1.0])
+def test_binary_cross_entropy_value_and_gradient(z: float, y: float) -> None:
+    logit = Value(z)
+    J = binary_cross_entropy_with_logits([logit], [y])
+    softplus = max(z, 0.0) + math.log1p(math.exp(-abs(z)))  # log(1 + e^z), computed stably
+    assert J.data == pytest.approx(softplus - y * z, rel=1e-12, abs=1e-12)
+    J.backward()
+    sigmoid = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+    assert logit.grad == pytest.approx(sigmoid - y, abs=1e-12)
+
+
+def test_binary_cross_entropy_gradient_at_zero_is_one_half_minus_y() -> None:
+    # a formula with relu or abs would give −y here (their derivative at 0 is 0)
+    logit = Value(0.0)
+    binary_cross_entropy_with_logits([logit], [1.0]).backward()
+    assert logit.grad == -0.5
+
+
+def test_binary_cross_entropy_needs_targets_in_0_1() -> None:
+    with pytest.raises(ValueError, match=r"targets in \[0, 1\], got 2.0 at index 1"):
+        binary_cross_entropy_with_logits([Value(0.0), Value(1.0)], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_length_mismatch_raises(loss: Callable[..., Value]) -> None:
+    with pytest.raises(ValueError, match=f"{loss.__name__} needs as many outputs as targets, "
+                       "got 2 outputs and 3 targets"):
+        loss([Value(0.0), Value(1.0)], [0.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_empty_and_non_finite_are_refused(loss: Callable[..., Value]) -> None:
+    with pytest.raises(ValueError, match="at least one output"):
+        loss([], [])
+    with pytest.raises(ValueError, match="target 0 must be a finite number"):
+        loss([Value(0.0)], [math.nan])
+    with pytest.raises(TypeError, match="needs a list of targets"):
+        loss([Value(0.0)], 1.0)
+
+
+# --- optimizers ----------------------------------------------------------------------------
+
+
+def params_with_grads(data: list[float], grads: list[float]) -> list[Value]:
+    ps = [Value(d) for d in data]
+    for p, g in zip(ps, grads):
+        p.grad = g
+    return ps
+
+
+def test_sgd_plain_step_is_exactly_theta_minus_alpha_grad() -> None:
+    data, grads, lr = [0.3, -1.7, 2.0], [0.1, -0.25, 3.3], 0.07
+    ps = params_with_grads(data, grads)
+    SGD(ps, lr=lr).step()
+    assert [p.data for p in ps] == [d - lr * g for d, g in zip(data, grads)]
+
+
+def test_sgd_momentum_accumulates_velocity() -> None:
+    (p,) = params_with_grads([1.0], [2.0])
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    opt.step()  # v = 2
+    assert p.data == 1.0 - 0.1 * 2.0
+    p.grad = 1.0
+    opt.step()  # v = 0.9·2 + 1 = 2.8
+    assert p.data == pytest.approx(1.0 - 0.1 * 2.0 - 0.1 * 2.8, abs=1e-15)
+
+
+def reference_adam(
+    theta: float, grads: list[float], lr: float, b1: float, b2: float, eps: float
+) -> float:
+    m = v = 0.0
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        theta -= lr * (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps)
+    return theta
+
+
+def test_adam_follows_the_textbook_update() -> None:
+    grads = [0.5, -0.2, 0.1, 0.4]
+    (p,) = params_with_grads([1.0], [0.0])
+    opt = Adam([p], lr=0.01, betas=(0.8, 0.99), eps=1e-6)
+    for g in grads:
+        p.grad = g
+        opt.step()
+    assert p.data == pytest.approx(reference_adam(1.0, grads, 0.01, 0.8, 0.99, 1e-6), abs=1e-15)
+
+
+def test_adam_really_uses_eps() -> None:
+    # First step: m̂ = g, √v̂ = |g|, so the step is lr·g/(|g| + eps). With g = 1, eps = 1 it is
+    # lr/2; ignoring eps would give lr.
+    (p,) = params_with_grads([0.0], [1.0])
+    Adam([p], lr=0.1, eps=1.0).step()
+    assert p.data == pytest.approx(-0.05, abs=1e-12)
+
+
+def test_adam_with_zero_gradient_stays_finite() -> None:
+    (p,) = params_with_grads([0.5], [0.0])
+    Adam([p]).step()
+    assert p.data == 0.5
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps)])
+def test_zero_grad_zeroes_the_parameters(make: Callable[[list[Value]], SGD | Adam]) -> None:
+    ps = params_with_grads([1.0, 2.0], [3.0, 4.0])
+    make(ps).zero_grad()
+    assert [p.grad for p in ps] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda ps: SGD(ps, lr=0.0), r"SGD lr must be in \(0, inf\), got 0.0"),
+        (lambda ps: SGD(ps, lr=-0.1), "SGD lr must be in .*got -0.1"),
+        (lambda ps: SGD(ps, lr=math.nan), "SGD lr must be in .*got nan"),
+        (lambda ps: SGD(ps, lr=math.inf), "SGD lr must be in .*got inf"),
+        (lambda ps: SGD(ps, lr="0.1"), "SGD lr must be a number, got '0.1'"),
+        (lambda ps: SGD(ps, lr=True), "SGD lr must be a number, got True"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=-0.1), r"SGD momentum must be in \[0, 1\)"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=1.0), "SGD momentum .*got 1.0"),
+        (lambda ps: Adam(ps, lr=0.0), "Adam lr must be in"),
+        (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"Adam β₁ \(betas\[0\]\) must be in \[0, 1\)"),
+        (lambda ps: Adam(ps, betas=(0.9, -0.1)), r"Adam β₂ \(betas\[1\]\) .*got -0.1"),
+        (lambda ps: Adam(ps, betas=(0.9, 1.5)), "Adam β₂ .*got 1.5"),
+        (lambda ps: Adam(ps, betas=(0.9,)), "Adam betas must be a pair"),
+        (lambda ps: Adam(ps, eps=0.0), r"Adam eps must be in \(0, inf\), got 0.0"),
+        (lambda ps: Adam(ps, eps=-1e-8), "Adam eps"),
+    ],
+)
+def test_bad_hyperparameters_raise_valueerror(
+    make: Callable[[list[Value]], object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0)])
+
+
+def test_bad_parameter_lists_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least one parameter"):
+        SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="parameter 1 must be a Value"):
+        SGD([Value(1.0), 2.0], lr=0.1)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="single Value"):
+        Adam(Value(1.0))  # type: ignore[arg-type]
+    a = Value(1.0)
+    with pytest.raises(ValueError, match="parameter 1 is listed twice"):
+        SGD([a, a], lr=0.1)
+    with pytest.raises(ValueError, match=r"parameter 0 is made by the op \*, not a leaf"):
+        SGD([a * 2.0], lr=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps)])
+def test_a_non_finite_gradient_changes_no_parameter(
+    make: Callable[[list[Value]], SGD | Adam],
+) -> None:
+    ps = params_with_grads([1.0, 2.0], [0.5, math.inf])
+    opt = make(ps)
+    with pytest.raises(ValueError, match="parameter 1 has a non-finite gradient inf"):
+        opt.step()
+    assert [p.data for p in ps] == [1.0, 2.0]

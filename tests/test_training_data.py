@@ -1,0 +1,230 @@
+"""training.fit / predict / r_squared, and the datasets in data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+from autograd_lite import data, manual
+from autograd_lite.engine import Value
+from autograd_lite.losses import binary_cross_entropy_with_logits, half_squared_error, mse
+from autograd_lite.nn import MLP
+from autograd_lite.optim import SGD, Adam
+from autograd_lite.training import DivergenceError, fit, predict, r_squared
+
+
+def data_of(mlp: MLP) -> list[float]:
+    return [p.data for p in mlp.parameters()]
+
+
+class CountingSGD(SGD):
+    steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        super().step()
+
+
+# --- fit -----------------------------------------------------------------------------------
+
+
+def test_one_full_batch_epoch_is_theta_minus_alpha_mean_gradient() -> None:
+    mlp = MLP(2, [3, 2], activation="tanh", seed=0)
+    xs = [[0.5, -1.0], [1.0, 0.25], [-0.3, 0.8]]
+    ys = [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]
+    before = data_of(mlp)
+    per_sample = [manual.backprop(mlp, x, y) for x, y in zip(xs, ys)]
+    mean_grad = [sum(g) / 3 for g in zip(*per_sample)]
+    history = fit(mlp, xs, ys, epochs=1, progress=False)  # default: SGD, α = 0.01
+    expected = [t - 0.01 * g for t, g in zip(before, mean_grad)]
+    assert all(abs(a - b) <= 1e-15 for a, b in zip(data_of(mlp), expected))
+    with_loss = MLP(2, [3, 2], activation="tanh", seed=0)
+    mean_J = sum(half_squared_error(with_loss(x), y).data for x, y in zip(xs, ys)) / 3
+    assert history == [pytest.approx(mean_J, abs=1e-15)]
+
+
+def test_history_has_one_entry_per_epoch_and_goes_down() -> None:
+    xs = [[x / 10] for x in range(10)]
+    ys = [[2 * x[0] + 1] for x in xs]
+    mlp = MLP(1, [1], output_activation="linear", seed=0)
+    history = fit(mlp, xs, ys, optimizer=SGD(mlp.parameters(), lr=0.3), epochs=50,
+                  progress=False)
+    assert len(history) == 50
+    assert history[-1] < 1e-3 * history[0]
+
+
+def test_batch_size_sets_the_number_of_steps() -> None:
+    mlp = MLP(1, [2, 1], seed=0)
+    xs, ys = [[float(i)] for i in range(7)], [[0.0]] * 7
+    opt = CountingSGD(mlp.parameters(), lr=1e-3)
+    fit(mlp, xs, ys, optimizer=opt, epochs=2, batch_size=3, progress=False)
+    assert opt.steps == 2 * 3  # batches of 3, 3, 1
+    opt.steps = 0
+    fit(mlp, xs, ys, optimizer=opt, epochs=2, progress=False)
+    assert opt.steps == 2  # full batch
+
+
+def test_fit_accepts_plain_numbers_as_samples() -> None:
+    xs, ys = data.quadratic()
+    sx, _, _ = data.standardize(xs)
+    sy, _, _ = data.standardize(ys)
+    mlp = MLP(1, [4, 1], seed=0)
+    history = fit(mlp, sx, sy, loss=mse, optimizer=Adam(mlp.parameters(), lr=0.05), epochs=30,
+                  progress=False)
+    assert history[-1] < history[0]
+
+
+def test_fit_learns_xor_with_cross_entropy() -> None:
+    xs, ys = data.xor()
+    mlp = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=0)
+    fit(mlp, xs, ys, loss=binary_cross_entropy_with_logits,
+        optimizer=Adam(mlp.parameters(), lr=0.1), epochs=150, progress=False)
+    predicted = [1.0 if p[0] > 0 else 0.0 for p in predict(mlp, xs)]
+    assert predicted == ys
+
+
+def test_progress_bar_shows_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    mlp = MLP(1, [1], seed=0)
+    fit(mlp, [[1.0]], [[1.0]], epochs=3, progress=False)
+    assert capsys.readouterr().err == ""
+    fit(mlp, [[1.0]], [[1.0]], epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "fit" in err and "3/3" in err
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"xs": [[1.0]], "ys": [[1.0], [2.0]]}, "as many targets as inputs, got 1 xs and 2 ys"),
+        ({"xs": [], "ys": []}, "at least one sample"),
+        ({"xs": [[1.0, 2.0]]}, r"the model expects 1 inputs, got 2 in xs\[0\]"),
+        ({"ys": [[1.0, 2.0]]}, r"the model has 1 outputs, got 2 targets in ys\[0\]"),
+        ({"xs": [[math.inf]]}, r"xs\[0\] must hold finite numbers"),
+        ({"xs": ["a"]}, r"xs\[0\] must be a number or a list of numbers"),
+        ({"xs": 1.0}, "fit xs must be a list of samples"),
+        ({"epochs": 0}, "fit epochs must be a positive int, got 0"),
+        ({"epochs": 2.5}, "got 2.5"),
+        ({"epochs": True}, "got True"),
+        ({"batch_size": 0}, "fit batch_size must be None or a positive int, got 0"),
+        ({"loss": "mse"}, "fit loss must be a function"),
+        ({"optimizer": "sgd"}, "fit optimizer must be an autograd_lite.optim one"),
+        ({"loss": lambda a, y: 1.0}, "fit loss must return a Value, got float"),
+    ],
+)
+def test_bad_arguments_raise_and_change_nothing(kwargs: dict[str, object], message: str) -> None:
+    mlp = MLP(1, [2, 1], seed=0)
+    before = data_of(mlp)
+    args: dict[str, object] = {"xs": [[1.0]], "ys": [[1.0]], "epochs": 1, "progress": False}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        fit(mlp, **args)  # type: ignore[arg-type]
+    assert data_of(mlp) == before
+
+
+def test_a_non_finite_loss_names_the_epoch_and_keeps_theta_finite() -> None:
+    mlp = MLP(1, [1], output_activation="linear", seed=0)
+    mlp.layers[0].neurons[0].w[0].data = 1.0
+    # x = 1e150: J = ½z² ≈ 5e299 is finite, the step w −= 1·1e300 is too, but then z² overflows
+    with pytest.raises(DivergenceError, match="non-finite in epoch 2 of 5") as error:
+        fit(mlp, [[1e150]], [[0.0]], optimizer=SGD(mlp.parameters(), lr=1.0), epochs=5,
+            progress=False)
+    assert isinstance(error.value, ValueError)  # so the cli prints one line
+    assert all(math.isfinite(p.data) for p in mlp.parameters())
+
+
+def test_a_non_finite_gradient_names_the_epoch_and_takes_no_step() -> None:
+    mlp = MLP(1, [1], output_activation="linear", seed=0)
+    before = data_of(mlp)
+
+    def sqrt_at_zero(outputs: list[Value], targets: list[float]) -> Value:
+        return (outputs[0] * 0.0).sqrt()  # sqrt′(0) = inf
+
+    with pytest.raises(DivergenceError, match=r"gradient ∂J/∂θ became non-finite .* in epoch 1"):
+        fit(mlp, [[1.0]], [[0.0]], loss=sqrt_at_zero, epochs=3, progress=False)
+    assert data_of(mlp) == before
+
+
+# --- predict and r_squared -----------------------------------------------------------------
+
+
+def test_predict_returns_floats_and_builds_no_graph() -> None:
+    mlp = MLP(2, [3, 2], seed=0)
+    out = predict(mlp, [[1.0, 2.0], [0.0, -1.0]])
+    assert out == [[a.data for a in mlp(x)] for x in ([1.0, 2.0], [0.0, -1.0])]
+    assert all(type(v) is float for row in out for v in row)
+    with pytest.raises(ValueError, match=r"predict: xs\[0\] must hold finite numbers"):
+        predict(mlp, [[math.nan, 1.0]])
+
+
+def test_r_squared() -> None:
+    ys = [1.0, 2.0, 3.0, 4.0]
+    assert r_squared(ys, ys) == 1.0
+    assert r_squared(ys, [2.5] * 4) == 0.0
+    assert r_squared(ys, [1.0, 2.0, 3.0, 5.0]) == pytest.approx(1 - 1 / 5)
+    with pytest.raises(ValueError, match="as many predictions as targets, got 1 and 4"):
+        r_squared(ys, [1.0])
+    with pytest.raises(ValueError, match="not all equal"):
+        r_squared([1.0, 1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="at least two targets"):
+        r_squared([1.0], [1.0])
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def test_quadratic_is_the_forum_data() -> None:
+    xs, ys = data.quadratic()
+    assert xs == [float(x) for x in range(20)]
+    assert ys == [3.0 * x * x + 3.0 * x for x in range(20)]
+    assert ys[-1] == 1140.0
+
+
+def test_xor() -> None:
+    xs, ys = data.xor()
+    assert [(x1, x2, y) for (x1, x2), y in zip(xs, ys)] == [
+        (0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)
+    ]
+
+
+def test_two_moons_without_noise_lies_on_the_two_half_circles() -> None:
+    points, labels = data.two_moons(n=11, noise=0.0)
+    assert len(points) == 11 and labels.count(0.0) == 6 and labels.count(1.0) == 5
+    for (x1, x2), label in zip(points, labels):
+        if label == 0.0:
+            assert math.hypot(x1, x2) == pytest.approx(1.0) and x2 >= -1e-12
+        else:
+            assert math.hypot(x1 - 1.0, x2 - 0.5) == pytest.approx(1.0) and x2 <= 0.5 + 1e-12
+
+
+def test_two_moons_is_reproducible_by_seed() -> None:
+    assert data.two_moons(50, 0.1, seed=3) == data.two_moons(50, 0.1, seed=3)
+    assert data.two_moons(50, 0.1, seed=3) != data.two_moons(50, 0.1, seed=4)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: data.two_moons(n=1), "n ≥ 2"),
+        (lambda: data.two_moons(n=2.5), "n ≥ 2"),  # type: ignore[arg-type]
+        (lambda: data.two_moons(noise=-0.1), "finite noise ≥ 0, got -0.1"),
+        (lambda: data.two_moons(noise=math.nan), "finite noise ≥ 0, got nan"),
+        (lambda: data.standardize([1.0]), "at least two numbers"),
+        (lambda: data.standardize([2.0, 2.0, 2.0]), "not all equal"),
+        (lambda: data.standardize([1.0, math.inf]), "finite numbers, got inf at index 1"),
+    ],
+)
+def test_data_errors(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_standardize_gives_mean_0_std_1_and_an_inverse() -> None:
+    values = [3.0, 7.0, 8.0, 10.0, 22.0]
+    t, transform, inverse = data.standardize(values)
+    assert sum(t) / len(t) == pytest.approx(0.0, abs=1e-15)
+    assert math.sqrt(sum(v * v for v in t) / len(t)) == pytest.approx(1.0)
+    assert [transform(v) for v in values] == t
+    assert [inverse(v) for v in t] == pytest.approx(values, abs=1e-12)
+    assert transform(10.0) > transform(8.0)  # maps new values the same way
