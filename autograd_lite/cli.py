@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .viz import RenderError
+
 
 def _positive_int(text: str) -> int:
     try:
@@ -74,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"autograd-lite {args.command}: {error}", file=sys.stderr)
         return 2
+    except RenderError as error:  # GraphvizNotFound, dot failing, or dot past its timeout
+        print(f"autograd-lite {args.command}: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -277,10 +277,8 @@ def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     # ∂/∂y = out·log x, whose limit at x = 0 is 0. A Value exponent needs x ≥ 0
     # (`_check_base_for_value_exponent`); for a constant y with x < 0 it is never used.
     # Rules compare with < and >, never ==: a Value's == is identity.
-    if x > 0 or x < 0 or y >= 1:
-        d_x = y * _power(x, y - 1)
-    else:
-        d_x = math.inf if y > 0 else 0.0
+    at_zero = math.inf if y > 0 else 0.0
+    d_x = y * _power(x, y - 1) if (x > 0 or x < 0 or y >= 1) else at_zero
     d_y = out * _log(x) if x > 0 else 0.0
     return d_x, d_y
 
@@ -517,7 +515,8 @@ def _real_number(x: object, op: str) -> float:
     try:
         f = float(x)
     except OverflowError:  # e.g. 10**400: a real number with no finite float
-        raise ValueError(f"{op} needs a finite number, got {x!r:.40} (too large for a float)") from None
+        shown = f"{x!r:.40}"
+        raise ValueError(f"{op} needs a finite number, got {shown} (too big for a float)") from None
     if not math.isfinite(f):
         raise ValueError(f"{op} needs a finite number, got {f!r}")
     return f

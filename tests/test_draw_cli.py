@@ -1,0 +1,267 @@
+"""`autograd-lite draw EXPR [name=value ...] -o FILE`: good input draws, bad input gets one line."""
+
+from __future__ import annotations
+
+import ast
+import html
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import autograd_lite.expression as expression_module
+from autograd_lite.cli import main
+from autograd_lite.expression import evaluate, parse_assignments
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed"
+)
+
+
+def run_draw(capsys: pytest.CaptureFixture[str], *args: str, output: Path) -> tuple[int, str, str]:
+    code = main(["draw", *args, "-o", str(output)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_refused(code: int, err: str, output: Path, *fragments: str) -> None:
+    """Exit 2, exactly one line on stderr, no traceback, no file; the line says what."""
+    assert code == 2
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("autograd-lite draw: ")
+    assert "Traceback" not in err
+    assert not output.exists()
+    for fragment in fragments:
+        assert fragment in err
+
+
+# --- good input -----------------------------------------------------------------------------
+
+
+@needs_dot
+def test_draw_writes_the_svg_with_gradients_and_gate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "g.svg"
+    code, out, err = run_draw(capsys, "relu(x*w + b)", "x=0.5", "w=-1", "b=2", output=output)
+    assert (code, err) == (0, "")
+    assert out == f"wrote {output}\n"
+    svg = html.unescape(output.read_text("utf-8"))  # dot writes - as &#45;
+    assert "<svg" in svg
+    # backward ran: ∂/∂x = w = −1, ∂/∂w = x = 0.5, ∂/∂b = 1; z = 1.5 > 0 opens the gate
+    for cell in ("grad -1", "grad 0.5", "grad 1", "gate 1"):
+        assert cell in svg
+
+
+@needs_dot
+def test_draw_marks_a_closed_gate(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    output = tmp_path / "g.svg"
+    code, _, _ = run_draw(capsys, "relu(x*w + b)", "x=0.5", "w=-1", "b=-2", output=output)
+    svg = output.read_text("utf-8")
+    assert code == 0
+    assert "gate 0" in svg and "stroke-dasharray" in svg  # a dashed edge
+
+
+@needs_dot
+def test_draw_writes_png_by_suffix(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    output = tmp_path / "sub" / "g.png"
+    code, _, _ = run_draw(capsys, "tanh(x) * 2 + leaky_relu(-x, 0.1)", "x=1", output=output)
+    assert code == 0
+    assert output.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@needs_dot
+def test_draw_end_to_end_in_a_fresh_process(tmp_path: Path) -> None:
+    output = tmp_path / "g.svg"
+    command = [sys.executable, "-m", "autograd_lite", "draw", "relu(x*w + b)"]
+    done = subprocess.run(
+        [*command, "x=0.5", "w=-1", "b=2", "-o", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {output}\n"
+    assert "<svg" in output.read_text("utf-8")
+
+
+# --- hostile and bad input: exit 2, one line, no file ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [
+        ("__import__('os').system('echo hacked')", "calls are allowed only of"),
+        ("__import__('os')", "calls are allowed only of"),
+        ("x.__class__", "attribute access"),
+        ("x.__class__.__bases__[0].__subclasses__()", "calls are allowed only of"),
+        ("[x][0]", "subscripts"),
+        ("x[0]", "subscripts"),
+        ("(lambda: 1)()", "calls are allowed only of"),
+        ("lambda: 1", "lambda"),
+        ("open('f')", "calls are allowed only of"),
+        ("[i for i in x]", "comprehensions"),
+        ("sum(i for i in [x])", "calls are allowed only of"),
+        ("y", "unknown name 'y'"),
+        ("x + y", "unknown name 'y'"),
+        ("__builtins__", "names starting with __"),
+        ("relu(x=1)", "keyword arguments"),
+        ("relu(*[x])", "* unpacking"),
+        ("relu(x, x)", "relu takes 1 argument, got 2"),
+        ("leaky_relu(x, x)", "slope must be a number"),
+        ("relu", "relu is a function"),
+        ("'x'", "only numbers"),
+        ("True + x", "only numbers"),
+        ("1j * x", "only numbers"),
+        ("x // 2", "the operator // is not allowed"),
+        ("x % 2", "the operator % is not allowed"),
+        ("x < 2", "comparisons"),
+        ("x if x else 1", "if-else"),
+        ("x and 1", "and/or"),
+        ("(y := x)", "assignments"),
+        ("f'{x}'", "f-strings"),
+        ("x = 1", "not a valid expression"),
+        ("x; import os", "not a valid expression"),
+        ("x +", "not a valid expression"),
+        ("", "empty"),
+        ("3", "just the number 3.0"),
+        ("x" + "+x" * 1000, "the limit is 2,000"),
+    ],
+)
+def test_refused_expressions_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expression: str, says: str
+) -> None:
+    output = tmp_path / "g.svg"
+    code, out, err = run_draw(capsys, expression, "x=1", output=output)
+    assert out == ""
+    assert_refused(code, err, output, says)
+
+
+@pytest.mark.parametrize(
+    ("assignments", "says"),
+    [
+        (["x"], "expected name=value, got 'x'"),
+        (["1x=2"], "'1x' is not a valid variable name"),
+        (["=2"], "'' is not a valid variable name"),
+        (["x.y=2"], "'x.y' is not a valid variable name"),
+        (["lambda=2"], "'lambda' is not a valid variable name"),
+        (["__x=2"], "names starting with __ are not allowed"),
+        (["relu=2"], "relu is a function, not a variable name"),
+        (["x=1", "x=2"], "x is given twice"),
+        (["x=abc"], "x: 'abc' is not a number"),
+        (["x="], "x: '' is not a number"),
+        (["x=1+1"], "x: '1+1' is not a number"),
+        (["x=nan"], "x must be a finite number, got 'nan'"),
+        (["x=inf"], "x must be a finite number, got 'inf'"),
+        (["x=1e999"], "x must be a finite number, got '1e999'"),
+        (["x=1\nimport os"], "is not a number"),
+    ],
+)
+def test_bad_assignments_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, assignments: list[str], says: str
+) -> None:
+    output = tmp_path / "g.svg"
+    code, _, err = run_draw(capsys, "x * 2", *assignments, output=output)
+    assert_refused(code, err, output, says)
+
+
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [
+        ("log(x - 1)", "log needs a positive input, got 0.0"),
+        ("sqrt(-x)", "sqrt needs a non-negative input"),
+        ("x / (x - 1)", "/ divides by zero"),
+        ("exp(1000 * x)", "exp overflows"),
+        ("(-2) ** x", "non-negative base"),
+        ("9 ** 9 ** 9 * x", "** overflows"),
+        ("1" + "0" * 400 + " * x", "too large"),
+    ],
+)
+def test_domain_errors_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expression: str, says: str
+) -> None:
+    output = tmp_path / "g.svg"
+    code, _, err = run_draw(capsys, expression, "x=1", output=output)
+    assert_refused(code, err, output, says)
+
+
+def test_unknown_suffix_exits_2_naming_the_valid_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "g.jpg"
+    code, _, err = run_draw(capsys, "x * 2", "x=1", output=output)
+    assert_refused(code, err, output, ".svg, .png, .pdf")
+
+
+def test_the_leftmost_refused_part_is_reported_and_nothing_is_computed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "g.svg"
+    # log(-1) would fail if computed; the attribute access is found first, by checking
+    code, _, err = run_draw(capsys, "x.real + log(-1)", "x=1", output=output)
+    assert_refused(code, err, output, "attribute access", "'x.real'")
+
+
+def test_missing_dot_exits_1_with_the_install_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    output = tmp_path / "g.svg"
+    code, _, err = run_draw(capsys, "x * 2", "x=1", output=output)
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for hint in ("sudo apt-get install graphviz", "brew install graphviz", "conda install"):
+        assert hint in err
+
+
+# --- the evaluator itself ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("relu(x*w + b)", max(0.0, 0.5 * -1.0 + 2.0)),
+        ("-x + +w", -0.5 + -1.0),
+        ("x ** 2 / 4", 0.5**2 / 4),
+        ("2 ** x", 2**0.5),
+        ("sigmoid(0) * x", 0.25),
+        ("abs(w) - sqrt(4) * 1e-1", 1.0 - 0.2),
+        ("leaky_relu(w, 0.2)", -0.2),
+        ("leaky_relu(w)", -0.01),
+        ("leaky_relu(w, -0.5)", 0.5),
+        ("log(exp(b))", 2.0),
+        ("x" + "+x" * 500, 0.5 * 501),  # a deep tree: evaluated without recursion
+        ("-" * 999 + "x", -0.5),
+    ],
+)
+def test_allowed_expressions_evaluate_like_the_math(expression: str, expected: float) -> None:
+    variables = parse_assignments(["x=0.5", "w=-1", "b=2"])
+    assert evaluate(expression, variables).data == pytest.approx(expected)
+
+
+def test_variables_are_labelled_leaves_and_a_repeated_variable_is_one_node() -> None:
+    variables = parse_assignments(["x=3"])
+    out = evaluate("x * x", variables)
+    out.backward()
+    assert out.inputs == (variables["x"], variables["x"])
+    assert variables["x"].label == "x" and variables["x"].grad == 6.0
+
+
+def test_the_expression_module_never_calls_eval_exec_or_compile() -> None:
+    tree = ast.parse(Path(expression_module.__file__).read_text("utf-8"))
+    called = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    called |= {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    assert not called & {"eval", "exec", "compile", "__import__", "getattr"}
