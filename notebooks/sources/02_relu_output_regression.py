@@ -1,0 +1,269 @@
+# %% [markdown]
+# # Why does my ReLU-output network predict 0?
+#
+# > *My network with a ReLU output layer predicts 0 on $y = 3x^2 + 3x$, $x = 0, 1, \dots, 19$.
+# > Why?*
+#
+# A forum classic. We reproduce it, diagnose it with the tools of the library, fix it three
+# ways, and finally recover the polynomial's coefficients themselves by gradient descent.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+
+from autograd_lite import Value, data, dot, manual
+from autograd_lite import sum as vsum
+from autograd_lite.losses import mse
+from autograd_lite.nn import MLP
+from autograd_lite.notation import unit_label
+from autograd_lite.optim import SGD, Adam
+from autograd_lite.training import fit, predict, r_squared
+from autograd_lite.viz import draw_graph, draw_network
+
+xs, ys = data.quadratic()  # x = 0, 1, …, 19 and y = 3x² + 3x
+X = [[x] for x in xs]      # the network takes one input per sample, as a list
+print(f"{len(xs)} points, y from {min(ys):g} to {max(ys):g}")
+
+
+def show_fit(title, predictions, history):
+    """The data with a model's predictions (left) and its training loss (right); returns R²."""
+    r2 = r_squared(ys, predictions)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    left.scatter(xs, ys, color="black", s=15, label="data: y = 3x² + 3x", zorder=3)
+    left.plot(xs, predictions, color="C3", lw=2, label=f"prediction (R² = {r2:.4f})")
+    left.set_xlabel("x")
+    left.set_ylabel("y")
+    left.legend(fontsize=8)
+    right.plot(range(1, len(history) + 1), history, color="C0")
+    right.set_yscale("log")
+    right.set_xlabel("epoch (one gradient step each)")
+    right.set_ylabel("MSE on the training data")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+    return r2
+
+
+# %% [markdown]
+# ## 1. The failure
+#
+# The forum's setup: one input, 8 ReLU hidden units, **one ReLU output**, mean squared error,
+# plain gradient descent with $\alpha = 10^{-3}$ on the raw numbers. We take 50 steps and
+# watch the first few.
+
+# %%
+forum = MLP(1, [8, 1], activation="relu", output_activation="relu", seed=0)
+optimizer = SGD(forum.parameters(), lr=1e-3)
+print("before training: output gate open for", f"{forum.relu_activity(X)[1][0]:.0%} of the x")
+
+history = []
+for step in range(1, 51):
+    history += fit(forum, xs, ys, loss=mse, optimizer=optimizer, epochs=1, progress=False)
+    if step <= 4:  # fit leaves this step's ∂J/∂θ in each parameter's grad
+        largest = max(abs(p.grad) for p in forum.parameters())
+        open_ = forum.relu_activity(X)[1][0]
+        print(f"step {step}: MSE {history[-1]:9.4g}, largest |∂J/∂θ| {largest:9.4g}, "
+              f"then the output gate is open for {open_:.0%} of the x")
+
+r2_forum = show_fit("ReLU output, raw data: it predicts 0", [p[0] for p in predict(forum, xs)],
+                    history)
+
+# %% [markdown]
+# Every prediction is 0 and the loss is flat from step 3 on: the network has stopped learning,
+# for good. (R² < 0 means it does worse than predicting the mean $\bar y$ everywhere.)
+#
+# ## 2. The diagnosis
+#
+# `relu_activity` gives, for each ReLU unit, the fraction of the inputs for which its gate is
+# open ($z > 0$). A unit at 0 is **dead**.
+
+# %%
+for layer, fractions in zip([2, 3], forum.relu_activity(X)):
+    print(f"layer {layer}: [{', '.join(f'{f:.2f}' for f in fractions)}]")
+
+z3 = [manual.trace(forum, x)[1].z[0] for x in X]
+print(f"\nz⁽³⁾ for x = 0..19: min {min(z3):.4f}, max {max(z3):.4f}")
+
+# %% [markdown]
+# Every unit is dead, and the output's pre-activation $z^{(3)}$ is negative for every $x$.
+# Then, for every sample,
+#
+# $$a^{(3)} = \operatorname{relu}(z^{(3)}) = 0, \qquad
+# \delta^{(3)} = \frac{\partial J}{\partial a^{(3)}}\,\operatorname{relu}'(z^{(3)})
+# = \frac{\partial J}{\partial a^{(3)}} \cdot 0 = 0,$$
+#
+# so $\delta^{(2)} = (\Theta^{(3)\top}\delta^{(3)}) \odot g'(z^{(2)}) = 0$ and every
+# $\partial J/\partial\Theta^{(l)}_{jk} = \delta^{(l)}_j a^{(l-1)}_k$ is 0. Gradient descent
+# cannot move a single weight, so nothing can ever reopen the gate.
+#
+# The graph shows it. To keep the picture small we draw only the output unit for $x = 10$,
+# feeding it the hidden activations as plain inputs (`detach()` cuts the graph there). The error
+# is huge, $\partial J/\partial a^{(3)} = -660$, and it stops at the closed gate:
+
+# %%
+x10 = [10.0]
+hidden = [a.detach() for a in forum.layers[0](x10)]
+for j, a in enumerate(hidden):
+    a.label = unit_label("a", 2, j + 1)
+output = forum.layers[1].neurons[0]
+z = dot(output.w, hidden, output.b)
+z.label = "z⁽³⁾"
+a3 = z.relu()
+a3.label = "a⁽³⁾"
+J = mse([a3], [ys[10]])
+J.label = "J"
+forum.zero_grad()
+J.backward()
+draw_graph(J, params=forum)
+
+# %% [markdown]
+# And the whole network at $x = 10$: every unit is grey, its gate closed. (No $\partial J/\partial
+# \Theta$ labels: they are all 0.)
+
+# %%
+draw_network(forum, x10)
+
+# %% [markdown]
+# **How did it die?** At the start the output was alive (open for 95% of the $x$). But the
+# targets reach 1140, so the first errors, and hence the first gradients, are huge
+# (~$10^4$): one step with $\alpha = 10^{-3}$ moves the weights by tens, overshoots, and the loss
+# *rises* (step 2). The next gradient is larger still (~$4 \times 10^5$) and that step pushes
+# $z$ below 0 for every $x$, in the output and in every hidden unit. From then on every gradient
+# is exactly 0.
+#
+# Two things went wrong: **unscaled data** made the steps explode, and a **ReLU output**
+# turned the overshoot into a permanent death. So there are three fixes.
+#
+# ## 3. The fixes
+#
+# Each fix trains the same 1-8-1 architecture for 150 full-batch epochs of Adam
+# ($\alpha = 0.05$). Predictions are mapped back to the units of $y$ before plotting; the loss
+# curves stay in the units the model was trained in.
+#
+# ### Fix 1: standardize the inputs and the targets
+#
+# $t = (x - \mu_x)/\sigma_x$ and $(y - \mu_y)/\sigma_y$ both have mean 0 and standard deviation 1,
+# so the errors, the gradients and the steps are of order 1. `data.standardize` returns the
+# standardized values, the transform, and its inverse.
+
+# %%
+sx, _, _ = data.standardize(xs)
+sy, _, to_y = data.standardize(ys)  # to_y maps a standardized prediction back to y's units
+
+
+def train(output_activation, targets, to_units):
+    """(model, predictions in y's units, loss history): a 1-8-1 ReLU network with this output,
+    trained on (sx, targets)."""
+    model = MLP(1, [8, 1], activation="relu", output_activation=output_activation, seed=0)
+    history = fit(model, sx, targets, loss=mse, optimizer=Adam(model.parameters(), lr=0.05),
+                  epochs=150, progress=False)
+    return model, [to_units(p[0]) for p in predict(model, sx)], history
+
+
+relu_std, predictions, history = train("relu", sy, to_y)
+r2_standardized = show_fit("Fix 1: standardized data, still a ReLU output", predictions, history)
+print("relu_activity:", [[round(f, 2) for f in layer] for layer in relu_std.relu_activity(
+    [[t] for t in sx])])
+
+# %% [markdown]
+# Nothing dies now, but the fit is capped: standardized targets are **negative** for the smaller
+# half of the $y$ (below the mean), and a ReLU output cannot produce a negative number. It
+# predicts 0 there, i.e. $\mu_y$ after mapping back: the flat floor on the left.
+#
+# ### Fix 2: a linear output (with standardized data)
+#
+# A regression output should be able to take any value: use $a^{(3)} = z^{(3)}$, whose
+# derivative is 1 everywhere, so the output can never close.
+
+# %%
+linear, predictions, history = train("linear", sy, to_y)
+r2_linear = show_fit("Fix 2: linear output, standardized data", predictions, history)
+
+# %% [markdown]
+# ### Fix 3: a leaky ReLU output
+#
+# If the output must stay (nearly) non-negative, leaky ReLU keeps a small slope for $z \le 0$:
+# $g'(z) = 0.01$ instead of 0, so a gradient always gets through and a unit pushed below 0 can
+# come back. Its negative side is almost flat, so we scale the targets to $[0, 1]$ ($y / 1140$)
+# instead of standardizing them.
+
+# %%
+top = max(ys)
+leaky, predictions, history = train("leaky_relu", [y / top for y in ys], lambda p: p * top)
+r2_leaky = show_fit("Fix 3: leaky ReLU output, y scaled to [0, 1]", predictions, history)
+
+# %%
+print(f"R²  ReLU output, raw data (the forum's): {r2_forum:8.4f}")
+print(f"R²  fix 1, standardized, ReLU output:    {r2_standardized:8.4f}")
+print(f"R²  fix 2, standardized, linear output:  {r2_linear:8.4f}")
+print(f"R²  fix 3, scaled, leaky ReLU output:    {r2_leaky:8.4f}")
+assert r2_linear >= 0.995 and r2_leaky >= 0.995
+
+# %% [markdown]
+# ## 4. Recovering $y = 3x^2 + 3x$ itself
+#
+# A network only *approximates* the curve. If we suspect a polynomial, we can fit its
+# coefficients directly with the engine: a cubic
+# $p(t) = d_0 + d_1 t + d_2 t^2 + d_3 t^3$ whose four coefficients are Values, trained by plain
+# gradient descent on $J = \frac1n\sum (p(t) - y)^2$.
+#
+# Scaling matters here too. On raw $x$ the features $1, x, x^2, x^3$ range from 1 to 6859, so
+# a learning rate small enough for $d_3$ barely moves $d_0$. On standardized $t$ they are all of
+# order 1. Compare 600 steps of each:
+
+
+# %%
+def fit_cubic(inputs, targets, lr, steps=600):
+    """(d₀, d₁, d₂, d₃): the cubic in `inputs` fitted to `targets` by gradient descent."""
+    d = [Value(0.0, f"d{i}") for i in range(4)]
+    features = [[1.0, t, t * t, t * t * t] for t in inputs]
+    optimizer = SGD(d, lr=lr)
+    for _ in range(steps):
+        J = vsum((dot(d, f) - y) ** 2 for f, y in zip(features, targets)) * (1 / len(targets))
+        optimizer.zero_grad()
+        J.backward()
+        optimizer.step()  # dₖ := dₖ − α ∂J/∂dₖ
+    print(f"  J = {J.data:.3g} after {steps} steps (α = {lr:g})")
+    return [v.data for v in d]
+
+
+print("raw x (α must be tiny, or the x³ coefficient diverges):")
+raw = fit_cubic(xs, ys, lr=1e-7)
+print("  coefficients:", [round(c, 4) for c in raw])
+print("standardized x and y:")
+d = fit_cubic(sx, sy, lr=0.2)
+print("  coefficients in t:", [round(c, 6) for c in d])
+
+# %% [markdown]
+# The standardized fit converges to machine precision. Now map its coefficients back. With
+# $t = (x - \mu_x)/\sigma_x$ and $y = \sigma_y\,p(t) + \mu_y$, the binomial theorem gives the
+# coefficient of $x^k$:
+#
+# $$c_k = \sigma_y \sum_{i=k}^{3} d_i \binom{i}{k} \frac{(-\mu_x)^{i-k}}{\sigma_x^{\,i}}
+# \; + \; [k = 0]\,\mu_y .$$
+
+# %%
+_, _, to_x = data.standardize(xs)  # inverse: t ↦ σₓ t + μₓ
+mu_x, sigma_x = to_x(0.0), to_x(1.0) - to_x(0.0)
+mu_y, sigma_y = to_y(0.0), to_y(1.0) - to_y(0.0)
+
+c = [
+    sigma_y * sum(d[i] * math.comb(i, k) * (-mu_x) ** (i - k) / sigma_x**i for i in range(k, 4))
+    + (mu_y if k == 0 else 0.0)
+    for k in range(4)
+]
+print("recovered y = c₀ + c₁x + c₂x² + c₃x³ with (c₀, c₁, c₂, c₃) =",
+      "(" + ", ".join(f"{round(ck, 6) + 0.0:.6f}" for ck in c) + ")")
+assert all(abs(ck - expected) < 1e-6 for ck, expected in zip(c, [0.0, 3.0, 3.0, 0.0]))
+
+# %% [markdown]
+# $(0, 3, 3, 0)$: the cubic term vanishes and $y = 3x^2 + 3x$ comes back exactly (to about
+# $10^{-11}$). Gradient descent found the right answer once the problem was well scaled, which
+# is the same lesson the network taught.
+#
+# **In short:** a ReLU output can die, and on unscaled data it will. Use a linear output for
+# regression, standardize inputs and targets, and reach for leaky ReLU when the output must stay
+# non-negative. `relu_activity` tells you when units are dead.

@@ -1,0 +1,303 @@
+# %% [markdown]
+# # A tour of the engine
+#
+# Everything in autograd-lite rests on one class, `Value`: a number that remembers how it was
+# made. This notebook walks through the engine: values and ops, the derivative conventions at
+# kinks, checking derivatives numerically, deep graphs, gradients of gradients, and the two
+# modes `no_grad` and `detect_anomaly`.
+
+# %%
+import math
+
+from autograd_lite import (
+    GradcheckError,
+    Value,
+    detect_anomaly,
+    grad,
+    gradcheck,
+    hessian,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
+from autograd_lite.viz import draw_graph
+
+# %% [markdown]
+# ## 1. Values, ops and the graph
+#
+# One neuron, $o = \tanh(x_1 w_1 + x_2 w_2 + b)$, built from Values. Each op makes a new
+# node that records its inputs **and its local derivatives** $\partial\,\text{out}/\partial\,
+# \text{input}$, computed right away in the forward pass:
+
+# %%
+x1, x2 = Value(2.0, "x₁"), Value(0.0, "x₂")
+w1, w2 = Value(-3.0, "w₁"), Value(1.0, "w₂")
+b = Value(6.881373587, "b")
+
+z = x1 * w1 + x2 * w2 + b
+z.label = "z"
+o = z.tanh()
+o.label = "o"
+
+print(o)
+print("op:", o.op, "| inputs:", o.inputs, "| local ∂o/∂z = 1 − o² =", o.local_grads[0])
+
+# %% [markdown]
+# `backward()` then applies the chain rule from the output down, the same few lines for every
+# op: each node passes `local × its own grad` to each input. After it, `v.grad` holds
+# $\partial o/\partial v$ for every node $v$ below $o$:
+
+# %%
+o.backward()
+for v in (x1, w1, x2, w2, b):
+    print(f"∂o/∂{v.label} = {v.grad:+.4f}")
+draw_graph(o, params=[w1, w2, b])  # parameters in amber, inputs in blue
+
+# %% [markdown]
+# ## 2. Derivatives at kinks
+#
+# ReLU, |x| and √x have points where the derivative does not exist. The engine still has to
+# return a number there, so it follows a documented convention, the same as PyTorch's:
+
+# %%
+for name, f in [("relu", Value.relu), ("abs", Value.abs), ("sqrt", Value.sqrt),
+                ("leaky_relu", Value.leaky_relu)]:
+    x = Value(0.0)
+    f(x).backward()
+    print(f"{name}'(0) = {x.grad}")
+
+# %% [markdown]
+# - **relu′(0) = 0.** At a kink any number between the left and right slopes (a *subgradient*,
+#   here anything in $[0, 1]$) is a defensible answer. 0 means "the gate is open only for
+#   $z > 0$", which is what PyTorch and TensorFlow return and what `jax.nn.relu` returns. But
+#   JAX's `jnp.maximum(x, 0.0)` returns **0.5** at 0, because JAX's `max` splits a tie evenly
+#   between its two arguments (a convention inherited from HIPS autograd): the answer depends on
+#   how relu is *written*, not just on what it computes. With floats, landing exactly on 0 is
+#   rare enough that the choice seldom matters, but not never (Bertoin et al., *Numerical
+#   influence of ReLU′(0) on backpropagation*, NeurIPS 2021).
+# - **abs′(0) = 0**, the middle of $[-1, 1]$, like $\operatorname{sign}(0) = 0$.
+# - **sqrt′(0) = ∞**, the honest limit of $1/(2\sqrt{x})$. It is recorded as `inf`, and
+#   `inf × 0` later gives `nan`: see `detect_anomaly` below.
+# - **leaky_relu′(0) = 0.01**, its slope on the closed side.
+#
+# A numerical derivative at a kink disagrees with all of these: the central difference
+# $\frac{\operatorname{relu}(\varepsilon) - \operatorname{relu}(-\varepsilon)}{2\varepsilon}
+# = 0.5$. That is why numerical checks, like the one below, stay away from kinks.
+#
+# ## 3. `gradcheck`: trust, but verify
+#
+# `gradcheck(f, *inputs)` compares `backward()` with central differences
+# $\frac{f(x + \varepsilon) - f(x - \varepsilon)}{2\varepsilon}$ at every input, returning True
+# or raising `GradcheckError` with a table.
+
+
+# %%
+def f(a, b):
+    return (a * b).tanh() + (a / b).exp() - (a * a + 1).log()
+
+
+print(gradcheck(f, 0.7, -1.3))
+
+try:
+    gradcheck(Value.relu, 0.0)
+except GradcheckError as error:
+    print(error)
+
+# %% [markdown]
+# At the kink, as expected, the analytic 0 meets the numeric 0.5.
+#
+# Its real job is catching a wrong derivative. Here is a home-made `square` whose local
+# derivatives have a classic bug: `x * x` uses `x` twice, so each use contributes $x$ and the
+# total is $2x$, but our op credits only one use.
+
+
+# %%
+def square(x):
+    """x², with a broken derivative: only one of the two uses of x gets its share."""
+    out = x * x
+    out.local_grads = (x.data, 0.0)  # should be (x.data, x.data): ∂(x·x)/∂x = x + x
+    return out
+
+
+try:
+    gradcheck(square, 3.0)
+except GradcheckError as error:
+    print(error)
+
+# %% [markdown]
+# `backward()` says 3, the numbers say 6: found.
+#
+# ## 4. Deep graphs
+#
+# Every op adds a node, so a long loop makes a deep graph. Multiplying by $1 + 10^{-5}$ one
+# hundred thousand times gives $(1 + 10^{-5})^{100\,000} \approx e$, and its derivative with
+# respect to the starting value is the same number:
+
+# %%
+x = Value(1.0, "x")
+y = x
+for _ in range(100_000):
+    y = y * 1.00001
+
+y.backward()
+print(f"{len(topological_order(y)):,} nodes")
+print(f"y = {y.data:.6f},  ∂y/∂x = {x.grad:.6f},  e = {math.e:.6f}")
+
+# %% [markdown]
+# No `RecursionError`: the engine orders the graph with a loop over an explicit stack. A
+# recursive depth-first search, the textbook way (and micrograd's), would need one Python frame
+# per level:
+
+
+# %%
+def order_recursively(v, seen, order):
+    if v not in seen:
+        seen.add(v)
+        for parent in v.parents:
+            order_recursively(parent, seen, order)
+        order.append(v)
+
+
+try:
+    order_recursively(y, set(), [])
+except RecursionError as error:
+    print("RecursionError:", error)
+
+# %% [markdown]
+# ### Calling `backward()` twice
+#
+# The rule, as in PyTorch: **leaves accumulate, interior nodes are recomputed.** A leaf (an
+# input or a parameter) adds each new gradient to its `grad`; an interior node's `grad` is reset
+# on every call. So zero your parameters' gradients between training steps (`model.zero_grad()`).
+
+# %%
+x = Value(3.0, "x")
+z = x * x            # interior
+L = 2 * z            # L = 2x², ∂L/∂x = 4x = 12
+L.backward()
+print(f"first backward:   x.grad = {x.grad:g}, z.grad = {z.grad:g}")
+L.backward()
+print(f"second backward:  x.grad = {x.grad:g}, z.grad = {z.grad:g}   (x accumulated, z did not)")
+x.grad = 0.0
+L.backward()
+print(f"after zeroing:    x.grad = {x.grad:g}")
+
+# %% [markdown]
+# Accumulation is a feature: two losses that share a parameter give, one `backward()` after the
+# other, the gradient of their sum.
+
+# %%
+w = Value(2.0, "w")
+loss_1, loss_2 = w * w, w.exp()
+loss_1.backward()
+loss_2.backward()
+print(f"w.grad = {w.grad:.6f} = 2w + eʷ = {2 * 2.0 + math.exp(2.0):.6f}")
+
+# %% [markdown]
+# ## 5. Gradients of gradients
+#
+# `grad(f)` is a function that returns $f'$, and what it returns is itself a Value with a graph,
+# so it can be differentiated again. For $f(x) = x^3$ at $x = 2$:
+# $f' = 3x^2 = 12$, $f'' = 6x = 12$, $f''' = 6$.
+
+# %%
+def cube(x):
+    return x**3
+
+
+for name, derivative in [("f′", grad(cube)), ("f″", grad(grad(cube))),
+                         ("f‴", grad(grad(grad(cube))))]:
+    print(f"{name}(2) = {derivative(2.0).data:g}")
+
+# %% [markdown]
+# It works for every op, because each op's derivative rule is plain arithmetic that runs on floats
+# (for `backward()`) and on Values (to build the derivative's graph) alike. For tanh, whose rule
+# is $1 - \tanh^2$, the second derivative is $-2\tanh x\,(1 - \tanh^2 x)$:
+
+# %%
+t = math.tanh(0.5)
+print(f"grad(grad(tanh))(0.5) = {grad(grad(Value.tanh))(0.5).data:.12f}")
+print(f"closed form           = {-2 * t * (1 - t * t):.12f}")
+
+# %% [markdown]
+# Here is the graph of $f'(x) = 3x^2$ that `grad(cube)` built for $x = 2$: the rule of `**`,
+# $y \cdot x^{y-1}$, applied to Values, times the upstream gradient 1 of the output:
+
+# %%
+derivative = grad(cube)(Value(2.0, "x"))
+derivative.label = "f′(x)"
+draw_graph(derivative, show_grad=False)
+
+# %% [markdown]
+# `hessian(f)` gives all second derivatives $H_{ij} = \partial^2 f / \partial x_i \partial x_j$.
+# For $f(x, y) = x^2 y + e^y$:
+#
+# $$
+# H = \begin{pmatrix}
+# 2y & 2x \\
+# 2x & e^y
+# \end{pmatrix}
+# $$
+
+# %%
+def g(x, y):
+    return x * x * y + y.exp()
+
+
+H = hessian(g)(1.0, 2.0)
+for row in H:
+    print("  ".join(f"{h:10.6f}" for h in row))
+print(f"expected: 4, 2 / 2, e² = {math.exp(2):.6f}; symmetric: {H[0][1] == H[1][0]}")
+
+# %% [markdown]
+# ## 6. `no_grad`: compute without building a graph
+#
+# Evaluating a trained model, or updating its parameters, needs numbers, not a graph. Inside
+# `no_grad()` ops record nothing: results are plain leaves. (`training.predict` uses it.)
+
+# %%
+w = Value(0.5, "w")
+with no_grad():
+    y = w * 3.0 + 1.0
+    print("inside:  grad enabled?", is_grad_enabled(), "| y.inputs =", y.inputs)
+print("outside: grad enabled?", is_grad_enabled(), "| y.data =", y.data)
+
+# %% [markdown]
+# `detach()` does the same for one value: a new leaf with the same number and no history, so the
+# gradient does not flow back through it. Below, only the second factor of $w \cdot w$ is seen by
+# `backward()`:
+
+# %%
+w = Value(3.0, "w")
+L = w.detach() * w
+L.backward()
+print(f"∂L/∂w = {w.grad:g} (not 2w = 6: the detached copy counts as a constant)")
+
+# %% [markdown]
+# ## 7. `detect_anomaly`: where did the `nan` come from?
+#
+# $\sqrt{x^2} = |x|$, but written that way its gradient at 0 is `nan`: sqrt′(0) = ∞, and the
+# chain rule multiplies it by $\partial(x \cdot x)/\partial x = 0$. Silently:
+
+# %%
+x = Value(0.0, "x")
+(x * x).sqrt().backward()
+print("x.grad =", x.grad)
+
+# %% [markdown]
+# Inside `detect_anomaly()`, `backward()` stops at the first non-finite gradient and names the op
+# and the file and line that made its node. (A notebook cell runs from a temporary file, shown as
+# `<cell>` in the saved output; the line is the line within the cell.)
+
+# %%
+with detect_anomaly():
+    x = Value(0.0, "x")
+    r = (x * x).sqrt()
+    try:
+        r.backward()
+    except FloatingPointError as error:
+        print("FloatingPointError:", error)
+
+# %% [markdown]
+# The fix here is `x.abs()`, whose derivative at 0 is 0. Outside the mode nothing is recorded,
+# so it costs nothing when it is off.
