@@ -336,13 +336,17 @@ def _graph_legend(show_grad: bool) -> str:
 # ===========================================================================================
 
 
-def draw_network(mlp: MLP, x: Sequence[float] | None = None) -> graphviz.Digraph:
+def draw_network(
+    mlp: MLP, x: Sequence[float] | None = None, *, show_grad: bool | None = None
+) -> graphviz.Digraph:
     """The MLP as the textbook draws it: layer l is a column of units a⁽ˡ⁾ⱼ.
 
     The inputs are layer 1 (a⁽¹⁾ₖ = xₖ). An edge k → j into layer l is the weight
-    Θ⁽ˡ⁾ⱼₖ, labelled with its value and, once any parameter's grad is nonzero (after
-    `backward()`), with ∂J/∂Θ⁽ˡ⁾ⱼₖ. Blue edges are positive weights, red negative, and
-    the width grows with |Θ|. Each unit shows its bias b⁽ˡ⁾ⱼ.
+    Θ⁽ˡ⁾ⱼₖ, labelled with its value and with ∂J/∂Θ⁽ˡ⁾ⱼₖ: always for show_grad=True,
+    never for False, and for None (the default) once any parameter's grad is nonzero
+    (after `backward()`). Pass True to show a dead network's all-zero gradients.
+    Blue edges are positive weights, red negative, and the width grows with |Θ|.
+    Each unit shows its bias b⁽ˡ⁾ⱼ.
 
     Given an input `x` (nin numbers), each unit also shows z⁽ˡ⁾ⱼ and a⁽ˡ⁾ⱼ for that
     input. A relu or leaky_relu unit with z ≤ 0 is filled grey, outlined dashed and
@@ -358,7 +362,8 @@ def draw_network(mlp: MLP, x: Sequence[float] | None = None) -> graphviz.Digraph
     if not isinstance(mlp, MLP):
         raise TypeError(f"draw_network needs an MLP, got {type(mlp).__name__} {mlp!r}")
     activity = None if x is None else _forward(mlp, _check_x(mlp, x))
-    show_grad = any(p.grad != 0.0 for p in mlp.parameters())
+    if show_grad is None:
+        show_grad = any(p.grad != 0.0 for p in mlp.parameters())
     widest = max(
         (abs(w.data) for layer in mlp.layers for n in layer.neurons for w in n.w), default=0.0
     )

@@ -305,6 +305,15 @@ def test_network_shows_gradients_after_backward() -> None:
     assert f"Θ⁽³⁾₁₁ = {w.data:.4g}<br/>∂J/∂Θ = {w.grad:.4g}" in source
 
 
+def test_network_shows_a_dead_networks_zero_gradients_when_asked() -> None:
+    mlp = MLP(2, [2, 1], seed=0)
+    assert all(p.grad == 0.0 for p in mlp.parameters())
+    assert "∂J/∂Θ" not in viz.draw_network(mlp).source
+    assert "∂J/∂Θ = 0" in viz.draw_network(mlp, show_grad=True).source
+    mlp.layers[0].neurons[0].w[0].grad = 1.0
+    assert "∂J/∂Θ" not in viz.draw_network(mlp, show_grad=False).source
+
+
 def test_network_with_x_shows_z_and_a_and_marks_closed_gates() -> None:
     mlp = MLP(2, [2, 1], activation="relu", seed=0)
     first, second = mlp.layers[0].neurons
