@@ -171,8 +171,9 @@ class Value:
     def backward(self) -> None:
         """Set `grad` = ∂self/∂node on every node of the graph below self.
 
-        Interior nodes are recomputed from scratch on every call. Leaves (nodes
-        with no inputs: inputs and parameters) *accumulate*, as in PyTorch, so
+        Interior nodes (made by an op, even from constants only) are recomputed from
+        scratch on every call. Leaves (the Values you create: inputs and parameters)
+        *accumulate*, as in PyTorch, so
         two calls give twice the leaf gradient: zero them between steps
         (`model.zero_grad()`, or `x.grad = 0.0`).
         """
@@ -492,15 +493,17 @@ def _backward_checked(order: list[Value]) -> None:
         for i, (x, local) in enumerate(zip(node.inputs, node.local_grads)):
             if not isinstance(x, Value):
                 continue
-            contribution = local * grad
-            if not math.isfinite(contribution):
+            new_grad = x.grad + local * grad
+            # Check the sum, not just the term: finite terms can add up to inf. The bad
+            # value is not stored, so the gradients show where backward stopped.
+            if not math.isfinite(new_grad):
                 site = _creation_site.get(node, "<made outside detect_anomaly>")
                 raise FloatingPointError(
-                    f"backward of {node.op} (made at {site}) gives a non-finite gradient "
-                    f"{contribution!r} for its input {i}: local derivative {local!r} "
+                    f"backward of {node.op} (made at {site}) makes a non-finite gradient "
+                    f"{new_grad!r} for its input {i}: local derivative {local!r} "
                     f"× upstream gradient {grad!r}"
                 )
-            x.grad += contribution
+            x.grad = new_grad
 
 
 # ===========================================================================================

@@ -75,9 +75,11 @@ def gradients_as_values(root: Value, wrt: Sequence[Value]) -> list[Value]:
     from its op's rule in `engine.OPS`, called on the node's Value inputs.
     """
     grads: dict[Value, Value] = {root: Value(1.0)}
+    variables = set(wrt)
     for node in reversed(topological_order(root)):
         upstream = grads.get(node)
-        if upstream is None or not node.inputs:
+        # The chain rule stops at the variables: they are independent, whatever made them.
+        if upstream is None or not node.inputs or node in variables:
             continue
         locals_ = OPS[node.op].derivative(node, *node.inputs)
         for x, local in zip(node.inputs, locals_):
