@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import gc
 import math
 import numbers
 import operator
@@ -84,7 +85,7 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # --- arithmetic: each builds one node through `apply` ---------------------------------
+    # --- arithmetic: each builds one node through `apply` (or `_unary`) ---------------------
 
     def __add__(self, other: Operand) -> Value:
         return apply("+", self, other)
@@ -120,31 +121,31 @@ class Value:
         return apply("**", other, self)
 
     def __neg__(self) -> Value:
-        return apply("neg", self)
+        return _unary("neg", self)
 
     def exp(self) -> Value:
-        return apply("exp", self)
+        return _unary("exp", self)
 
     def log(self) -> Value:
-        return apply("log", self)
+        return _unary("log", self)
 
     def sqrt(self) -> Value:
-        return apply("sqrt", self)
+        return _unary("sqrt", self)
 
     def tanh(self) -> Value:
-        return apply("tanh", self)
+        return _unary("tanh", self)
 
     def sigmoid(self) -> Value:
-        return apply("sigmoid", self)
+        return _unary("sigmoid", self)
 
     def relu(self) -> Value:
-        return apply("relu", self)
+        return _unary("relu", self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         return apply("leaky_relu", self, slope)
 
     def abs(self) -> Value:
-        return apply("abs", self)
+        return _unary("abs", self)
 
     # --- comparisons look at data; == and hash stay identity-based -------------------------
 
@@ -201,6 +202,20 @@ def topological_order(root: Value) -> list[Value]:
     An iterative depth-first search (no recursion, so a chain of a million nodes
     is fine) that visits inputs in order, so the same graph gives the same order.
     """
+    # The sort makes two small objects per node and no reference cycles, yet on a deep
+    # graph those allocations set off the cyclic collector again and again, and each full
+    # run walks the whole live graph (half of backward's time on a 1,000,000-node chain).
+    # So the collector is paused while it runs.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _depth_first_order(root)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _depth_first_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen = {root}
     stack: list[tuple[Value, Iterator[Operand]]] = [(root, iter(root.inputs))]
@@ -389,6 +404,16 @@ def apply(op_name: str, *inputs: Operand) -> Value:
     return _node(data, op_name, inputs, op.derivative(data, *xs))
 
 
+def _unary(op_name: str, x: Value) -> Value:
+    """`apply` for an op of one Value: there is no constant to check, so this skips
+    straight to the op's forward value and local derivative (3× faster than `apply`)."""
+    op = OPS[op_name]
+    data = op.forward(x.data)
+    if not math.isfinite(data):
+        raise OverflowError(f"{op_name} overflows: input {x.data!r} gives {data!r}")
+    return _node(data, op_name, (x,), op.derivative(data, x.data))
+
+
 def sum(terms: Iterable[Operand]) -> Value:
     """Σ terms as one node with many inputs, so 100,000 terms is not a 100,000-deep chain."""
     return apply("sum", *terms)
@@ -398,7 +423,19 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = Non
     """z = Σₖ wₖ·xₖ (+ bias) as one node: the pre-activation of a neuron."""
     if len(ws) != len(xs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
-    return apply("dot", *ws, *xs) if bias is None else apply("dot", *ws, *xs, bias)
+    inputs = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+    if not _VALUE_OR_FLOAT.issuperset(map(type, inputs)):
+        return apply("dot", *inputs)  # converts other numbers to floats, or raises
+    # Every neuron is a dot, so the common case skips apply's per-input checks: a NaN or
+    # inf constant would make z non-finite too, and then apply reports it.
+    data = [x if x.__class__ is float else x.data for x in inputs]  # type: ignore[union-attr]
+    z = _dot(*data)
+    if not math.isfinite(z):
+        return apply("dot", *inputs)
+    return _node(z, "dot", inputs, _d_dot(z, *data))
+
+
+_VALUE_OR_FLOAT = frozenset({Value, float})
 
 
 # ===========================================================================================

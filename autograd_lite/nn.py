@@ -156,6 +156,10 @@ class Neuron(Module):
         """[('w.0', Θⱼ₁), …, ('b', bⱼ)]: weights then bias."""
         return [*((f"w.{k}", w) for k, w in enumerate(self.w)), ("b", self.b)]
 
+    def parameters(self) -> list[Value]:
+        # as named_parameters, without building names: optimizers and zero_grad call it
+        return [*self.w, self.b]
+
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, {self.activation!r})"
 
@@ -194,6 +198,9 @@ class Layer(Module):
             for j, n in enumerate(self.neurons)
             for name, p in n.named_parameters()
         ]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer({len(self.neurons[0].w)}, {len(self.neurons)}, {self.activation!r})"
@@ -261,6 +268,9 @@ class MLP(Module):
             for i, layer in enumerate(self.layers)
             for name, p in layer.named_parameters()
         ]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def relu_activity(self, xs: Sequence[Sequence[Input]]) -> list[list[float]]:
         """[[fraction of samples with z⁽ˡ⁾ⱼ > 0 for each unit j] for each layer].

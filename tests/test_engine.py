@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from strategies import Program, programs, reals
 
 import autograd_lite as al
-from autograd_lite import Value
+from autograd_lite import Value, engine
 
 # --- construction ----------------------------------------------------------------------------
 
@@ -479,3 +479,42 @@ def test_repr_shows_data_and_grad() -> None:
 
 def test_repr_shows_the_label_when_there_is_one() -> None:
     assert repr(Value(-1.5, label="w1")) == "Value(data=-1.5, grad=0.0, label='w1')"
+
+
+@given(
+    st.lists(st.floats(-10, 10), min_size=1, max_size=5),
+    st.data(),
+)
+def test_dot_builds_the_same_node_as_the_general_apply(
+    ws: list[float], data: st.DataObject
+) -> None:
+    # dot has a quicker path for Values and plain floats; it must agree with `apply`.
+    xs = data.draw(st.lists(st.floats(-10, 10), min_size=len(ws), max_size=len(ws)))
+    w_values = [Value(w) for w in ws]
+    x_mixed = [Value(x) if k % 2 else x for k, x in enumerate(xs)]
+    bias = Value(0.25)
+    quick = al.dot(w_values, x_mixed, bias)
+    general = engine.apply("dot", *w_values, *x_mixed, bias)
+    assert quick.data == general.data
+    assert quick.op == general.op == "dot"
+    assert quick.inputs == general.inputs
+    assert quick.local_grads == general.local_grads
+
+
+def test_dot_converts_int_constants_to_floats_on_the_general_path() -> None:
+    w = Value(2.0)
+    z = al.dot([w], [3])
+    assert z.data == 6.0 and z.inputs == (w, 3.0) and type(z.inputs[1]) is float
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_topological_order_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    x = Value(1.0)
+    y = x * 2.0 + 1.0
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        al.topological_order(y)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -365,3 +365,12 @@ def test_load_parameters_needs_the_same_architecture(tmp_path: Path) -> None:
 def test_loading_a_missing_file_raises_oserror(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         MLP.load(tmp_path / "nothing.json")
+
+
+def test_parameters_are_named_parameters_in_the_same_order_at_every_level() -> None:
+    mlp = MLP(3, [4, 2], seed=1)
+    for module in (mlp, mlp.layers[1], mlp.layers[0].neurons[2]):
+        named = [p for _, p in module.named_parameters()]
+        params = module.parameters()
+        assert len(params) == len(named)
+        assert all(p is q for p, q in zip(params, named, strict=True))
