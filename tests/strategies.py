@@ -43,6 +43,11 @@ def positives(lo: float = 0.1, hi: float = 10.0) -> st.SearchStrategy[float]:
 # --- the reference -------------------------------------------------------------------------
 
 
+def sigmoid(x: float) -> float:
+    """σ(x) in closed form, for expected values (the engine's is the stable two-branch one)."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
 def evaluate(f: Callable[..., Value], xs: Sequence[float]) -> float:
     """f at the point xs, as a float (forward data only: no derivative rule is used)."""
     return f(*(Value(x) for x in xs)).data

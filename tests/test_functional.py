@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
-from strategies import Program, backward_grads, programs, reals
+from strategies import Program, backward_grads, programs, reals, sigmoid
 
 import autograd_lite as al
 from autograd_lite import Value
@@ -114,9 +114,6 @@ def _nth(f: Callable[..., Value], path: Sequence[int]) -> Callable[..., Value]:
     return f
 
 
-def _sig(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
 
 @dataclass(frozen=True)
 class Slopes:
@@ -134,7 +131,7 @@ def _tanh_slopes(x: float) -> tuple[float, float, float]:
 
 
 def _sigmoid_slopes(x: float) -> tuple[float, float, float]:
-    s = _sig(x)
+    s = sigmoid(x)
     d = s * (1 - s)
     return d, d * (1 - 2 * s), d * (1 - 6 * s + 6 * s * s)
 

@@ -21,14 +21,11 @@ from strategies import (
     positives,
     programs,
     reals,
+    sigmoid,
 )
 
 import autograd_lite as al
 from autograd_lite import Value
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 @dataclass(frozen=True)
@@ -88,8 +85,8 @@ UNARY = [
     Unary(
         "sigmoid",
         lambda x: x.sigmoid(),
-        _sigmoid,
-        lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
+        sigmoid,
+        lambda x: sigmoid(x) * (1 - sigmoid(x)),
         reals(-20, 20),
     ),
     Unary(
