@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .viz import RenderError
 
@@ -32,11 +33,18 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="autograd-lite", description="A scalar autodiff engine for learning backprop."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     for name, help_text, default_steps in (
         ("demo", "the seed network: forward pass, ∂J/∂Θ by engine and by hand, training", 200),

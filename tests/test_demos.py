@@ -161,6 +161,7 @@ def test_python_dash_m_reports_bad_steps_in_one_line() -> None:
     )
     assert done.returncode == 2
     assert "expected a positive whole number, got '0'" in done.stderr
+    assert done.stderr.count("\n") == 1  # one line: no usage block, no traceback
     assert "Traceback" not in done.stderr
 
 
