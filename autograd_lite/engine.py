@@ -174,9 +174,8 @@ class Value:
 
         Interior nodes (made by an op, even from constants only) are recomputed from
         scratch on every call. Leaves (the Values you create: inputs and parameters)
-        *accumulate*, as in PyTorch, so
-        two calls give twice the leaf gradient: zero them between steps
-        (`model.zero_grad()`, or `x.grad = 0.0`).
+        *accumulate*, as in PyTorch, so two calls give twice the leaf gradient: zero
+        them between steps (`model.zero_grad()`, or `x.grad = 0.0`).
         """
         order = topological_order(self)
         for node in order:
@@ -235,26 +234,14 @@ def _depth_first_order(root: Value) -> list[Value]:
 # ===========================================================================================
 # The ops. Each one is a forward function on floats (which also checks the domain) and a
 # derivative rule. A rule takes (out, *inputs) and returns ∂out/∂input for each input.
-# Rules use only arithmetic, comparisons and `_log`, so the same rule runs on floats (for
-# `backward`) and on Values (for gradients of gradients, see `functional.grad`).
+# Rules use only arithmetic, comparisons, `_log` and `_power`, so the same rule runs on
+# floats (for `backward`) and on Values (for gradients of gradients, `functional.grad`).
 # ===========================================================================================
 
 
 def _log(x: Any) -> Any:
     """log for a float or a Value (rules use it, so it must take both)."""
     return x.log() if isinstance(x, Value) else math.log(x)
-
-
-def _add(x: float, y: float) -> float:
-    return x + y
-
-
-def _sub(x: float, y: float) -> float:
-    return x - y
-
-
-def _mul(x: float, y: float) -> float:
-    return x * y
 
 
 def _div(x: float, y: float) -> float:
@@ -299,10 +286,6 @@ def _d_pow(out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     return d_x, d_y
 
 
-def _neg(x: float) -> float:
-    return -x
-
-
 def _exp(x: float) -> float:
     try:
         return math.exp(x)
@@ -338,10 +321,6 @@ def _leaky_relu(x: float, slope: float) -> float:
     return x if x > 0.0 else slope * x
 
 
-def _abs(x: float) -> float:
-    return abs(x)
-
-
 def _sum(*terms: float) -> float:
     return builtins.sum(terms, 0.0)  # 0.0, not 0: an empty sum is still a float
 
@@ -370,12 +349,12 @@ class Op:
 #: Each primitive's forward value and local derivative, side by side.
 #: `out` is the op's result; the rules return ∂out/∂input for each input.
 OPS: dict[str, Op] = {
-    "+":          Op(_add,         lambda out, x, y: (1.0, 1.0)),
-    "-":          Op(_sub,         lambda out, x, y: (1.0, -1.0)),
-    "*":          Op(_mul,         lambda out, x, y: (y, x)),
+    "+":          Op(operator.add, lambda out, x, y: (1.0, 1.0)),
+    "-":          Op(operator.sub, lambda out, x, y: (1.0, -1.0)),
+    "*":          Op(operator.mul, lambda out, x, y: (y, x)),
     "/":          Op(_div,         lambda out, x, y: (1 / y, -out / y)),
     "**":         Op(_pow,         _d_pow),
-    "neg":        Op(_neg,         lambda out, x: (-1.0,)),
+    "neg":        Op(operator.neg, lambda out, x: (-1.0,)),
     "exp":        Op(_exp,         lambda out, x: (out,)),
     "log":        Op(_log_forward, lambda out, x: (1 / x,)),
     "sqrt":       Op(_sqrt,        lambda out, x: (0.5 / out if out > 0 else math.inf,)),
@@ -383,7 +362,7 @@ OPS: dict[str, Op] = {
     "sigmoid":    Op(_sigmoid,     lambda out, x: (out * (1 - out),)),
     "relu":       Op(_relu,        lambda out, x: (1.0 if x > 0 else 0.0,)),  # the 0/1 gate
     "leaky_relu": Op(_leaky_relu,  lambda out, x, s: (1.0 if x > 0 else s, 0.0 if x > 0 else x)),
-    "abs":        Op(_abs,         lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)),
+    "abs":        Op(abs,          lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)),
     "sum":        Op(_sum,         lambda out, *xs: (1.0,) * len(xs)),
     "dot":        Op(_dot,         _d_dot),
 }  # fmt: skip
