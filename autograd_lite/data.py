@@ -13,6 +13,8 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
+from .engine import is_finite_number
+
 __all__ = ["quadratic", "standardize", "two_moons", "xor"]
 
 
@@ -38,9 +40,7 @@ def two_moons(
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise ValueError(f"two_moons needs n ≥ 2 points (an int), got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (
-        math.isfinite(noise) and noise >= 0.0
-    ):
+    if not is_finite_number(noise) or noise < 0.0:
         raise ValueError(f"two_moons needs a finite noise ≥ 0, got {noise!r}")
     rng = random.Random(seed)
     n0 = (n + 1) // 2
@@ -78,10 +78,13 @@ def standardize(
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < 2:
         raise ValueError(f"standardize needs a list of at least two numbers, got {values!r}")
     for k, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if not is_finite_number(v):
             raise ValueError(f"standardize needs finite numbers, got {v!r} at index {k}")
-    mean = math.fsum(values) / len(values)
-    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+    try:
+        mean = math.fsum(values) / len(values)
+        std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+    except OverflowError:
+        raise ValueError("standardize: the values are too far apart for a float σ") from None
     if std == 0.0:
         raise ValueError(f"standardize needs values that are not all equal, got all {mean!r}")
 

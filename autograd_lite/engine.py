@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeGuard, Union
 
 # An op's input is a Value (it gets a gradient) or a plain number (a constant).
 Operand = Union["Value", float]
@@ -525,6 +525,17 @@ def _backward_checked(order: list[Value]) -> None:
 # ===========================================================================================
 # Input checks
 # ===========================================================================================
+
+
+def is_finite_number(x: object) -> TypeGuard[int | float]:
+    """True for an int or float (not a bool) with a finite float value; False for NaN, ±inf,
+    ints too large for a float (10**400), and anything else."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _real_number(x: object, op: str) -> float:

@@ -7,11 +7,10 @@ shallow however many terms it has.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from . import engine
-from .engine import Value
+from .engine import Value, is_finite_number
 
 __all__ = ["binary_cross_entropy_with_logits", "half_squared_error", "mse"]
 
@@ -75,7 +74,7 @@ def _pairs(
         for name, v in (("output", a), ("target", y)):
             if isinstance(v, Value):
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if not is_finite_number(v):
                 raise ValueError(f"{loss} {name} {k} must be a finite number or a Value, got {v!r}")
         pairs.append((a, y))
     return pairs

@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .engine import Value
+from .engine import Value, is_finite_number
 from .nn import LEAKY_SLOPE, MLP
 from .notation import layer_number
 
@@ -161,7 +161,7 @@ def _numbers(values: Sequence[float | Value], n: int, who: str, what: str) -> li
     out = []
     for k, v in enumerate(values):
         f = v.data if isinstance(v, Value) else v
-        if isinstance(f, bool) or not isinstance(f, (int, float)) or not math.isfinite(f):
+        if not is_finite_number(f):
             raise ValueError(f"{who}: {what}[{k}] must be a finite number, got {v!r}")
         out.append(float(f))
     return out

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .engine import Value
+from .engine import Value, is_finite_number
 from .notation import bias_label, layer_number, weight_label
 
 __all__ = [
@@ -94,7 +94,7 @@ def _check_inputs(x: object, nin: int, who: str) -> list[Input]:
             continue
         if isinstance(xk, bool) or not isinstance(xk, (int, float)):
             raise TypeError(f"{who} input {k} must be a number or a Value, got {xk!r}")
-        if not _finite(xk):
+        if not is_finite_number(xk):
             raise ValueError(f"{who} input {k} must be finite, got {xk!r}")
         checked.append(float(xk))
     return checked
@@ -389,15 +389,6 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"non-finite number {name}")
 
 
-def _finite(x: object) -> bool:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
 def _is_int(x: object) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
@@ -443,7 +434,7 @@ def _validate(data: object, source: str) -> tuple[dict[str, Any], list[float]]:
             if not isinstance(w, list) or len(w) != fan_in:
                 raise bad(f"{where}.w should hold {fan_in} weights, got {_len(w)}")
             for k, x in enumerate([*w, neuron["b"]]):
-                if not _finite(x):
+                if not is_finite_number(x):
                     name = f"{where}.w[{k}]" if k < fan_in else f"{where}.b"
                     raise bad(f"{name} should be a finite number, got {x!r}")
                 values.append(float(x))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .engine import Value
+from .engine import Value, is_finite_number
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -43,18 +43,46 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Updates every θ from its ∂J/∂θ."""
+        """Updates every θ from its ∂J/∂θ, or raises ValueError and changes nothing.
+
+        All new values are worked out first and checked: a θ (or an optimizer state such
+        as Adam's v) that would overflow to ±inf stops the step before anything changes.
+        """
+        self._check_grads()
+        new_data, new_state = self._proposed_step()
+        for i, (p, d) in enumerate(zip(self.params, new_data)):
+            if not math.isfinite(d):
+                raise ValueError(
+                    f"{type(self).__name__}.step: parameter {i}{_named(p)} would become {d!r} "
+                    "(a smaller learning rate may help); no parameter was changed"
+                )
+        for state_name, values in new_state.items():
+            if not all(map(math.isfinite, values)):
+                raise ValueError(
+                    f"{type(self).__name__}.step: its state {state_name} would overflow "
+                    "(a gradient is too large); no parameter was changed"
+                )
+        for state_name, values in new_state.items():
+            setattr(self, state_name, values)
+        for p, d in zip(self.params, new_data):
+            p.data = d
+
+    def _proposed_step(self) -> tuple[list[float], dict[str, list[float]]]:
+        """(the new θ for every parameter, the optimizer's new state), changing nothing."""
         raise NotImplementedError
 
     def _check_grads(self) -> None:
         # One inf or nan would spread to every θ it touches: refuse before changing any.
         for i, p in enumerate(self.params):
             if not math.isfinite(p.grad):
-                name = f" ({p.label})" if p.label else ""
                 raise ValueError(
-                    f"{type(self).__name__}.step: parameter {i}{name} has a non-finite "
+                    f"{type(self).__name__}.step: parameter {i}{_named(p)} has a non-finite "
                     f"gradient {p.grad!r}; no parameter was changed"
                 )
+
+
+def _named(p: Value) -> str:
+    return f" ({p.label})" if p.label else ""
 
 
 class SGD(Optimizer):
@@ -66,16 +94,13 @@ class SGD(Optimizer):
         super().__init__(params, "SGD")
         self.velocity = [0.0] * len(self.params)
 
-    def step(self) -> None:
+    def _proposed_step(self) -> tuple[list[float], dict[str, list[float]]]:
         """θ := θ − α ∂J/∂θ (plain), or v := μv + ∂J/∂θ; θ := θ − αv (momentum)."""
-        self._check_grads()
         if self.momentum == 0.0:
-            for p in self.params:
-                p.data -= self.lr * p.grad
-            return
-        for i, p in enumerate(self.params):
-            self.velocity[i] = self.momentum * self.velocity[i] + p.grad
-            p.data -= self.lr * self.velocity[i]
+            return [p.data - self.lr * p.grad for p in self.params], {}
+        velocity = [self.momentum * v + p.grad for v, p in zip(self.velocity, self.params)]
+        new_data = [p.data - self.lr * v for p, v in zip(self.params, velocity)]
+        return new_data, {"velocity": velocity}
 
 
 class Adam(Optimizer):
@@ -104,19 +129,22 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """θ := θ − α m̂ / (√v̂ + ε) for every parameter; t := t + 1."""
-        self._check_grads()
-        beta1, beta2 = self.betas
+        super().step()
         self.t += 1
+
+    def _proposed_step(self) -> tuple[list[float], dict[str, list[float]]]:
+        beta1, beta2 = self.betas
+        t = self.t + 1
         # The bias corrections undo the pull of m = v = 0 towards 0 in the first steps.
-        correction1 = 1.0 - beta1**self.t
-        correction2 = 1.0 - beta2**self.t
-        for i, p in enumerate(self.params):
-            g = p.grad
-            self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
-            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-            m_hat = self.m[i] / correction1
-            v_hat = self.v[i] / correction2
-            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+        correction1 = 1.0 - beta1**t
+        correction2 = 1.0 - beta2**t
+        m = [beta1 * m_i + (1.0 - beta1) * p.grad for m_i, p in zip(self.m, self.params)]
+        v = [beta2 * v_i + (1.0 - beta2) * p.grad * p.grad for v_i, p in zip(self.v, self.params)]
+        new_data = [
+            p.data - self.lr * (m_i / correction1) / (math.sqrt(v_i / correction2) + self.eps)
+            for p, m_i, v_i in zip(self.params, m, v)
+        ]
+        return new_data, {"m": m, "v": v}
 
 
 def _hyper(
@@ -125,7 +153,7 @@ def _hyper(
     """x as a float in [low, high) (or (low, high) if low_open), else ValueError naming it."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise ValueError(f"{name} must be a number, got {x!r}")
-    f = float(x)
+    f = float(x) if is_finite_number(x) else math.inf
     too_low = f <= low if low_open else f < low
     if not math.isfinite(f) or too_low or f >= high:
         bracket = "(" if low_open else "["

@@ -13,7 +13,7 @@ from typing import Protocol
 from tqdm.auto import trange
 
 from . import engine
-from .engine import Value
+from .engine import Value, is_finite_number
 from .losses import half_squared_error
 from .optim import SGD, Optimizer
 
@@ -106,7 +106,13 @@ def fit(
                         f"{epoch} of {epochs} (loss {J.data:.6g}); try a smaller learning rate "
                         "or standardized data"
                     )
-            optimizer.step()
+            try:
+                optimizer.step()  # refuses, changing nothing, if a θ would become ±inf
+            except ValueError as error:
+                raise DivergenceError(
+                    f"fit: epoch {epoch} of {epochs} (loss {J.data:.6g}): {error}; "
+                    "try a smaller learning rate or standardized data"
+                ) from None
             total += J.data * len(batch)
         history.append(total / n)
         bar.set_postfix(loss=f"{history[-1]:.4g}", refresh=False)
@@ -154,7 +160,7 @@ def _as_list(sample: object, who: str, what: str, index: int) -> list[float]:
         )
     out = []
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if not is_finite_number(v):
             raise ValueError(f"{who}: {what}[{index}] must hold finite numbers, got {sample!r}")
         out.append(float(v))
     return out

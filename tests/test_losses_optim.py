@@ -200,3 +200,31 @@ def test_a_non_finite_gradient_changes_no_parameter(
     with pytest.raises(ValueError, match="parameter 1 has a non-finite gradient inf"):
         opt.step()
     assert [p.data for p in ps] == [1.0, 2.0]
+
+
+def test_sgd_refuses_a_step_that_would_make_a_parameter_infinite_and_changes_nothing() -> None:
+    a, b = Value(1.0), Value(1e308)
+    a.grad, b.grad = -1.0, -1e308
+    with pytest.raises(ValueError, match=r"parameter 1 would become inf.*no parameter was changed"):
+        SGD([a, b], lr=1.0).step()
+    assert (a.data, b.data) == (1.0, 1e308)
+
+
+def test_adam_refuses_a_step_whose_second_moment_would_overflow_and_changes_nothing() -> None:
+    p = Value(0.5)
+    adam = Adam([p], lr=0.1)
+    p.grad = 1e160  # finite, but (1 − β₂)·g² is not
+    with pytest.raises(ValueError, match="state v would overflow"):
+        adam.step()
+    assert p.data == 0.5 and adam.t == 0 and adam.m == [0.0] and adam.v == [0.0]
+
+
+@pytest.mark.parametrize("bad", [10**400, -(10**400)])
+def test_a_huge_int_hyperparameter_is_a_value_error(bad: int) -> None:
+    with pytest.raises(ValueError, match="SGD lr"):
+        SGD([Value(1.0)], lr=bad)
+
+
+def test_losses_refuse_a_huge_int_target_with_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        half_squared_error([Value(1.0)], [10**400])

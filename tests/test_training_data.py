@@ -228,3 +228,27 @@ def test_standardize_gives_mean_0_std_1_and_an_inverse() -> None:
     assert [transform(v) for v in values] == t
     assert [inverse(v) for v in t] == pytest.approx(values, abs=1e-12)
     assert transform(10.0) > transform(8.0)  # maps new values the same way
+
+
+def test_a_step_that_would_overflow_theta_names_the_epoch_and_changes_nothing() -> None:
+    mlp = MLP(1, [1], output_activation="linear", seed=0)
+    before = data_of(mlp)
+    with pytest.raises(DivergenceError, match=r"epoch 1 of 1 .*would become -?inf"):
+        fit(mlp, [[1e150]], [[0.0]], optimizer=SGD(mlp.parameters(), lr=1e10), epochs=1,
+            progress=False)
+    assert data_of(mlp) == before
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: fit(MLP(1, [1], seed=0), [[10**400]], [[1.0]], progress=False),
+        lambda: data.standardize([1, 10**400]),
+        lambda: data.standardize([1e308, -1e308, 1e308]),
+        lambda: data.two_moons(10, noise=10**400),
+    ],
+    ids=["fit", "standardize-int", "standardize-spread", "two_moons"],
+)
+def test_numbers_too_big_for_a_float_are_value_errors(call: Callable[[], object]) -> None:
+    with pytest.raises(ValueError):
+        call()
