@@ -17,6 +17,7 @@ import keyword
 import math
 import operator
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def draw_expression(expression: str, assignments: Sequence[str], output: str | P
     variables = parse_assignments(assignments)
     root = evaluate(expression, variables)
     root.backward()
-    return viz.render(viz.draw_graph(root, max_nodes=_MAX_NODES), output, timeout=RENDER_TIMEOUT)
+    return viz.save_graph(root, output, max_nodes=_MAX_NODES, timeout=RENDER_TIMEOUT)
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Value]:
@@ -151,12 +152,15 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
     if not expression.strip():
         raise ValueError("the expression is empty")
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning: the error below is the one line
+            tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError as error:
         raise ValueError(f"not a valid expression: {error.msg} in {_show(expression)}") from None
     except (ValueError, RecursionError, MemoryError) as error:
         # e.g. a null byte, a number with too many digits, or absurdly deep nesting
-        raise ValueError(f"cannot parse the expression: {_one_line(str(error))}") from None
+        reason = _one_line(str(error)) or "it is nested too deeply"
+        raise ValueError(f"cannot parse the expression: {reason}") from None
     _check(tree, expression, variables)
     try:
         result = _evaluate(tree.body, variables)
@@ -176,13 +180,8 @@ def _check(tree: ast.Expression, expression: str, variables: dict[str, Value]) -
     function_names: set[ast.AST] = set()  # the `relu` of relu(x): allowed only there
     problems: list[tuple[float, float, str]] = []
 
-    def refuse(node: ast.AST, message: str) -> None:
-        # Helper nodes without a position (a lambda's arguments, a comparison's <) sort
-        # after the positioned construct that holds them, whose message says more.
-        if isinstance(node, (ast.expr, ast.keyword)):
-            problems.append((node.lineno, node.col_offset, message))
-        else:
-            problems.append((math.inf, math.inf, message))
+    def refuse(node: ast.expr | ast.keyword, message: str) -> None:
+        problems.append((node.lineno, node.col_offset, message))
 
     for node in ast.walk(tree):  # iterative, so any depth is fine
         if isinstance(node, (ast.Expression, ast.expr_context, ast.operator, ast.unaryop)):
@@ -219,9 +218,11 @@ def _check(tree: ast.Expression, expression: str, variables: dict[str, Value]) -
                 )
         elif isinstance(node, ast.Call):
             _check_call(node, expression, function_names, refuse)
-        else:
+        elif isinstance(node, (ast.expr, ast.keyword)):
             what = _REFUSED_NAMES.get(type(node), type(node).__name__)
             refuse(node, f"{what} not allowed: {_source(expression, node)}")
+        # Parts without a position (a lambda's arguments, a comprehension's for, a
+        # comparison's <) sit inside a construct that is refused above with a better message.
     if problems:
         # ast.walk goes breadth first; the reader wants the leftmost problem
         message = min(problems, key=lambda p: (p[0], p[1]))[2]
@@ -232,7 +233,7 @@ def _check_call(
     node: ast.Call,
     expression: str,
     function_names: set[ast.AST],
-    refuse: Callable[[ast.AST, str], None],
+    refuse: Callable[[ast.expr | ast.keyword, str], None],
 ) -> None:
     func = node.func
     if not isinstance(func, ast.Name) or func.id not in FUNCTIONS:
@@ -351,7 +352,7 @@ def _operator_text(op: ast.AST) -> str:
 
 def _source(expression: str, node: ast.AST) -> str:
     """The text of node, quoted on one line (cut at 60 characters)."""
-    text = ast.get_source_segment(expression.strip(), node) or ast.dump(node)
+    text = ast.get_source_segment(expression.strip(), node) or type(node).__name__
     return _show(text)
 
 

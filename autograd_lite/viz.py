@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import itertools
-import math
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -25,10 +24,10 @@ from typing import Protocol
 
 import graphviz
 
-from . import engine
-from .engine import Value
-from .nn import MLP, activate
-from .notation import unit_label, weight_label
+from . import engine, manual
+from .engine import Value, is_finite_number
+from .nn import MLP
+from .notation import layer_number, unit_label, weight_label
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -137,7 +136,9 @@ def draw_graph(
         fontsize="10",
         # One value used at many depths (x+x+…+x) sends dot's positioning into tens of
         # thousands of network-simplex iterations; capping them at 2 per node changes
-        # nothing for ordinary graphs (they settle well below) and keeps those to seconds.
+        # nothing for ordinary graphs (they settle well below) and makes ~100 terms take
+        # seconds instead of minutes. Deeper ones still grow with the square of the depth:
+        # `render`'s timeout is what stops those.
         nslimit="2",
     )
     order = engine.topological_order(root)
@@ -361,7 +362,9 @@ def draw_network(
     """
     if not isinstance(mlp, MLP):
         raise TypeError(f"draw_network needs an MLP, got {type(mlp).__name__} {mlp!r}")
-    activity = None if x is None else _forward(mlp, _check_x(mlp, x))
+    inputs = None if x is None else _check_x(mlp, x)
+    # z and a per layer, computed exactly as the engine computes them (manual.trace)
+    activity = None if inputs is None else [(t.z, t.a) for t in manual.trace(mlp, inputs)]
     if show_grad is None:
         show_grad = any(p.grad != 0.0 for p in mlp.parameters())
     widest = max(
@@ -379,8 +382,8 @@ def draw_network(
         column.attr(rank="same")
         for k in shown:
             lines = [f"<b>{_escape(unit_label('a', 1, k + 1))}</b>"]
-            if x is not None:
-                lines.append(f"= {_escape(_number(float(x[k])))}")
+            if inputs is not None:
+                lines.append(f"= {_escape(_number(inputs[k]))}")
             column.node(
                 f"a1_{k}",
                 _html("<br/>".join(lines)),
@@ -391,7 +394,7 @@ def draw_network(
         _finish_column(column, "layer 1<br/>input", [f"a1_{k}" for k in shown], "a1", mlp.nin)
 
     for i, layer in enumerate(mlp.layers):
-        ell = i + 2  # the textbook's layer number l
+        ell = layer_number(i)
         shown = _shown_units(len(layer.neurons))
         columns.append([(j, f"a{ell}_{j}") for j in shown])
         role = "output" if i == len(mlp.layers) - 1 else "hidden"
@@ -408,7 +411,7 @@ def draw_network(
             )
 
     for i, layer in enumerate(mlp.layers):
-        ell = i + 2
+        ell = layer_number(i)
         # Past a few edges between two layers their labels overlap into noise and push dot
         # into long detours, so there the numbers go into the tooltip (shown on hover in SVG).
         labelled = len(columns[i]) * len(columns[i + 1]) <= _MAX_LABELLED_EDGES
@@ -449,22 +452,10 @@ def _check_x(mlp: MLP, x: object) -> list[float]:
     for k, xk in enumerate(x):
         if isinstance(xk, Value):
             xk = xk.data
-        if isinstance(xk, bool) or not isinstance(xk, (int, float)) or not math.isfinite(xk):
+        if not is_finite_number(xk):
             raise ValueError(f"draw_network: x[{k}] must be a finite number, got {xk!r}")
         values.append(float(xk))
     return values
-
-
-def _forward(mlp: MLP, x: list[float]) -> list[tuple[list[float], list[float]]]:
-    """[(z⁽ˡ⁾, a⁽ˡ⁾) for each layer], computed the way the MLP computes them, with no graph."""
-    out = []
-    a: list[float] = x
-    with engine.no_grad():  # only the numbers are needed: build no graph, touch no grads
-        for layer in mlp.layers:
-            z = [engine.dot(n.w, a, n.b) for n in layer.neurons]
-            a = [activate(zj, layer.activation).data for zj in z]
-            out.append(([zj.data for zj in z], a))
-    return out
 
 
 def _shown_units(n: int) -> list[int]:
@@ -499,7 +490,7 @@ def _unit_attrs(
     show_grad: bool,
 ) -> dict[str, str]:
     layer = mlp.layers[i]
-    ell = i + 2
+    ell = layer_number(i)
     bias = layer.neurons[j].b
     lines = [f"<b>{_escape(unit_label('a', ell, j + 1))}</b>"]
     lines.append(f"b = {_escape(_number(bias.data))}")

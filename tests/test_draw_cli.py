@@ -129,6 +129,11 @@ def test_draw_end_to_end_in_a_fresh_process(tmp_path: Path) -> None:
         ("", "empty"),
         ("3", "just the number 3.0"),
         ("x" + "+x" * 1000, "the limit is 2,000"),
+        # deep nesting inside refused parts: still one line, no RecursionError traceback
+        ("[y for y in " + "-" * 1000 + "x]", "comprehensions"),
+        ("(lambda a=" + "-" * 1000 + "1: a)", "lambda"),
+        ("x**(" * 300 + "x" + ")" * 300, "nested too deeply"),
+        ("1if x else x", "if-else"),  # Python also warns (SyntaxWarning); we print one line
     ],
 )
 def test_refused_expressions_exit_2_with_one_line(

@@ -335,6 +335,8 @@ def test_network_x_of_the_wrong_length_is_refused_naming_both_lengths() -> None:
         viz.draw_network(mlp, [1.0, 2.0])
     with pytest.raises(ValueError, match=r"x\[1\] must be a finite number, got nan"):
         viz.draw_network(mlp, [1.0, float("nan"), 0.0])
+    with pytest.raises(ValueError, match=r"x\[0\] must be a finite number"):
+        viz.draw_network(mlp, [10**400, 1.0, 0.0])  # an int with no finite float
 
 
 def test_a_wide_layer_shows_its_first_units_an_ellipsis_and_its_last_unit() -> None:
