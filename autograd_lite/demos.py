@@ -26,7 +26,7 @@ from . import data, manual
 from .engine import Value
 from .losses import half_squared_error, mse
 from .nn import LEAKY_SLOPE, MLP
-from .notation import subscript, superscript, unit_label, weight_label
+from .notation import layer_number, subscript, superscript, unit_label, weight_label
 from .optim import SGD, Adam
 from .training import fit, predict, r_squared
 
@@ -181,7 +181,7 @@ def run_demo(
     )
     print(f"  mean J per sample: {history[0]:.4g} (epoch 1) → {history[-1]:.4g} (epoch {steps})")
     dead = [
-        unit_label("a", i + 2, j + 1)
+        unit_label("a", layer_number(i), j + 1)
         for i, fractions in enumerate(mlp.relu_activity(xs))
         for j, f in enumerate(fractions)
         if f == 0.0
@@ -203,7 +203,7 @@ def _print_gradients(
     manual_grads: list[float],
 ) -> None:
     """One row per parameter of mlp.layers[i]: label, engine, manual, |difference|."""
-    ell = i + 2
+    ell = layer_number(i)
     sup, prev = superscript(ell), superscript(ell - 1)
     print(f"∂J/∂Θ{sup}ⱼₖ = δ{sup}ⱼ a{prev}ₖ  and  ∂J/∂b{sup}ⱼ = δ{sup}ⱼ")
     print(f"  {'θ':<8} {'engine (backward)':>24} {'by hand (manual)':>24} {'|difference|':>14}")
@@ -225,8 +225,8 @@ def _label_units(mlp: MLP, outputs: list[Value]) -> None:
         zs = a if layer.activation == "linear" else [v.inputs[0] for v in a]
         for j, (aj, zj) in enumerate(zip(a, zs)):
             if isinstance(zj, Value):
-                zj.label = unit_label("z", i + 2, j + 1)
-            aj.label = unit_label("a", i + 2, j + 1)  # for linear, a = z: the a name wins
+                zj.label = unit_label("z", layer_number(i), j + 1)
+            aj.label = unit_label("a", layer_number(i), j + 1)  # for linear, a = z: the a name wins
         if i == 0 or not isinstance(zs[0], Value):
             return
         n = len(layer.neurons[0].w)  # a dot node's inputs are (w₁…wₙ, x₁…xₙ, b)
@@ -312,7 +312,7 @@ def run_regression(
     activity = broken.relu_activity(inputs)
     print("2. relu_activity: for each ReLU unit, the share of the 20 inputs with z > 0 (gate open)")
     for i, fractions in enumerate(activity):
-        ell = i + 2
+        ell = layer_number(i)
         print(f"   layer {ell}: [{', '.join(f'{f:.2f}' for f in fractions)}]")
     out_open = activity[-1][0]
     if out_open == 0.0:
@@ -478,7 +478,11 @@ def _plot_regression(
     left.legend(loc="upper left", fontsize=8)
     left.grid(True, alpha=0.3)
 
-    names = [unit_label("a", i + 2, j + 1) for i, f in enumerate(activity) for j in range(len(f))]
+    names = [
+        unit_label("a", layer_number(i), j + 1)
+        for i, fractions_of_layer in enumerate(activity)
+        for j in range(len(fractions_of_layer))
+    ]
     fractions = [f for layer in activity for f in layer]
     colors = ["#9ca3af" if f == 0.0 else "#1d4ed8" for f in fractions]
     right.bar(range(len(fractions)), fractions, color=colors)
