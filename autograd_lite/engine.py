@@ -431,7 +431,6 @@ class _Mode:
 
 # _Mode is frozen, so sharing the default instance is safe.
 _mode: ContextVar[_Mode] = ContextVar("autograd_lite_mode", default=_Mode())  # noqa: B039
-_RECORDING = _mode.get()
 
 # Where each node was made, filled only inside detect_anomaly. Weak keys: nothing is kept alive.
 _creation_site: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
@@ -479,7 +478,7 @@ def _node(data: float, op: str, inputs: tuple[Operand, ...], local_grads: tuple[
     out.grad = 0.0
     out.label = None
     mode = _mode.get()
-    if mode is _RECORDING or mode.record:
+    if mode.record:
         out.op = op
         out.inputs = inputs
         out.local_grads = local_grads
