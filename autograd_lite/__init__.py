@@ -1,19 +1,16 @@
 """autograd-lite: a scalar reverse-mode autodiff engine for learning backpropagation."""
 
 from . import data, losses, manual, nn, optim
-from .engine import (
-    Value,
-    detect_anomaly,
-    dot,
-    enable_grad,
-    is_finite_number,
-    is_grad_enabled,
-    no_grad,
-    sum,
-    topological_order,
-)
+from .collector import no_gc
+from .engine import Value, dot, topological_order, total
 from .functional import GradcheckError, grad, gradcheck, hessian
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .training import fit
+from .validation import is_finite_number
+
+#: `al.sum(terms)` is `al.total(terms)`. It is left out of `__all__`, so that
+#: `from autograd_lite import *` does not replace the builtin `sum`.
+sum = total
 
 __all__ = [
     "GradcheckError",
@@ -31,9 +28,10 @@ __all__ = [
     "losses",
     "manual",
     "nn",
+    "no_gc",
     "no_grad",
     "optim",
-    "sum",
     "topological_order",
+    "total",
 ]
 __version__ = "0.1.0"

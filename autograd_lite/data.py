@@ -13,7 +13,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from .engine import is_finite_number
+from .validation import is_finite_number
 
 __all__ = ["quadratic", "standardize", "two_moons", "xor"]
 

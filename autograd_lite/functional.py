@@ -2,19 +2,24 @@
 
 Higher-order gradients reuse the engine's derivative rules (`engine.OPS`): each rule is
 plain arithmetic, so called on Values instead of floats it *builds a graph* for the local
-derivative. Running the chain rule with those Values gives a gradient that is itself a
-Value with history, which can be differentiated again: `grad(grad(f))`.
+derivative. Running the engine's chain rule (`engine.propagate`) with those Values gives
+a gradient that is itself a Value with history, which can be differentiated again:
+`grad(grad(f))`.
+
+Each call records its own graph, whatever the caller's mode: inside `no_grad` too, as
+`torch.func.grad` does.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import OPS, Value, no_grad, topological_order
+from .engine import OPS, Value, propagate, topological_order
+from .modes import enable_grad
+from .validation import real_number
 
-__all__ = ["GradcheckError", "grad", "gradcheck", "hessian"]
+__all__ = ["GradcheckError", "grad", "gradcheck", "gradients_as_values", "hessian"]
 
 
 class GradcheckError(AssertionError):
@@ -34,16 +39,19 @@ def gradcheck(
     numeric = (f(x + eps) − f(x − eps)) / 2·eps. Otherwise raises GradcheckError with a
     table of input, analytic value, numeric value and difference.
     """
-    point = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    point = [x.data if isinstance(x, Value) else real_number(x, "gradcheck") for x in inputs]
     variables = [Value(x) for x in point]
-    out = f(*variables)
-    if not isinstance(out, Value):
-        raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__}")
-    out.backward()
+    with enable_grad():
+        out = f(*variables)
+        if not isinstance(out, Value):
+            raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__}")
+        out.backward()
     analytic = [v.grad for v in variables]
 
     def f_at(xs: list[float]) -> float:
-        with no_grad():
+        # Recorded like the analytic pass, so that f runs the same way in both (a test
+        # that edits a node's local_grads needs the node to have inputs).
+        with enable_grad():
             return f(*(Value(x) for x in xs)).data
 
     numeric = []
@@ -54,45 +62,80 @@ def gradcheck(
         down[i] -= eps
         numeric.append((f_at(up) - f_at(down)) / (2 * eps))
 
-    rows = [(i, a, n, abs(a - n)) for i, (a, n) in enumerate(zip(analytic, numeric))]
+    rows = [(x, a, n, abs(a - n)) for x, a, n in zip(point, analytic, numeric)]
     if all(diff <= atol + rtol * abs(n) for _, _, n, diff in rows):
         return True
     table = "\n".join(
-        f"{i:>5}  {a:>22.15g}  {n:>22.15g}  {d:>12.3g}"
+        f"{x:>12.6g}  {a:>22.15g}  {n:>22.15g}  {d:>12.3g}"
         + ("" if d <= atol + rtol * abs(n) else "  <- wrong")
-        for i, a, n, d in rows
+        for x, a, n, d in rows
     )
     raise GradcheckError(
         f"gradcheck failed at {point} (eps={eps}, atol={atol}, rtol={rtol}):\n"
-        f"input  {'analytic':>22}  {'numeric':>22}  {'difference':>12}\n{table}"
+        f"{'input':>12}  {'analytic':>22}  {'numeric':>22}  {'difference':>12}\n{table}"
     )
+
+
+class _Adjoint:
+    """A node of the gradient computation: `grad` collects ∂root/∂(its Value) as a Value,
+    and `edges` holds, as a Value's do, the inputs' _Adjoints and then the local
+    derivatives, as Values."""
+
+    __slots__ = ("edges", "grad")
+
+    def __init__(self) -> None:
+        self.grad: Any = 0.0
+        self.edges: tuple[Any, ...] = ()
 
 
 def gradients_as_values(root: Value, wrt: Sequence[Value]) -> list[Value]:
     """∂root/∂x for each x in `wrt`, as Values with history (differentiable again).
 
-    The chain rule of `Value.backward`, run on Values: each node's local derivatives come
-    from its op's rule in `engine.OPS`, called on the node's Value inputs.
+    The variables in `wrt` are independent: the chain rule stops at them, whatever made
+    them. Only the paths from root to a variable are followed, so an infinite local
+    derivative elsewhere (sqrt at 0 on a branch that never reaches a variable) does not
+    matter. On a path, it raises FloatingPointError: the gradient has no finite Value.
     """
-    grads: dict[Value, Value] = {root: Value(1.0)}
     variables = set(wrt)
-    for node in reversed(topological_order(root)):
-        upstream = grads.get(node)
-        # The chain rule stops at the variables: they are independent, whatever made them.
-        if upstream is None or not node.inputs or node in variables:
+    adjoints: dict[Value, _Adjoint] = {}  # the nodes that lead to a variable, inputs first
+    for node in topological_order(root):
+        if node in variables:
+            adjoints[node] = _Adjoint()
+        elif node.edges and any(x in adjoints for x in node.parents):
+            adjoints[node] = _adjoint_of(node, adjoints)
+    if root not in adjoints:
+        return [Value(0.0) for _ in wrt]
+    adjoints[root].grad = 1.0
+    propagate(list(adjoints.values()))
+    return [_as_value(adjoints[x].grad) if x in adjoints else Value(0.0) for x in wrt]
+
+
+def _adjoint_of(node: Value, adjoints: dict[Value, _Adjoint]) -> _Adjoint:
+    """node's _Adjoint: its inputs that lead to a variable, with their local derivatives
+    from the op's rule, run on the node's Values (so they carry history)."""
+    adjoint = _Adjoint()
+    locals_ = OPS[node.op].derivative(node, *node.inputs)
+    inputs: list[_Adjoint] = []
+    local_grads: list[Any] = []
+    for x, local in zip(node.inputs, locals_):
+        if not isinstance(x, Value) or x not in adjoints:
             continue
-        locals_ = OPS[node.op].derivative(node, *node.inputs)
-        for x, local in zip(node.inputs, locals_):
-            if not isinstance(x, Value):
-                continue
-            if isinstance(local, float) and not math.isfinite(local):
+        if isinstance(local, float):
+            if local == 0.0:
+                continue  # the zero rule: nothing to send
+            if local - local != 0.0:
                 raise FloatingPointError(
                     f"{node.op}'s local derivative is {local!r} at {node.inputs}; "
                     "a higher-order gradient cannot go through it"
                 )
-            contribution = local * upstream
-            grads[x] = grads[x] + contribution if x in grads else contribution
-    return [grads[x] if x in grads else Value(0.0) for x in wrt]
+        inputs.append(adjoints[x])
+        local_grads.append(local)
+    adjoint.edges = (*inputs, *local_grads)
+    return adjoint
+
+
+def _as_value(gradient: float | Value) -> Value:
+    return gradient if isinstance(gradient, Value) else Value(gradient)
 
 
 def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
@@ -100,35 +143,58 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
 
     The result is a Value with history, so `grad(grad(f))(2.0)` is f''(2). With a sequence
     of argnums it returns a tuple. Arguments may be numbers or Values.
+
+    Each differentiated argument becomes a fresh variable, distinct from everything f
+    captures: for a Value x it is `x + 0.0`, a new node whose history still leads to x.
+    So `grad(lambda y: x * y)(x)` is x (f's own x is a constant to it), and gradients of
+    gradients come out right (no "perturbation confusion").
     """
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"grad: argnums {argnums!r} lists an argument twice")
 
     def gradient(*args: float | Value) -> Any:
         for p in positions:
             if not -len(args) <= p < len(args):
                 raise IndexError(f"grad: argnum {p} is out of range for {len(args)} arguments")
-        values = [a if isinstance(a, Value) else Value(a) for a in args]
-        out = f(*values)
-        if not isinstance(out, Value):
-            raise TypeError(
-                f"grad needs f to return a single Value, got {type(out).__name__}; "
-                "reduce it first, e.g. with autograd_lite.sum"
-            )
-        grads = gradients_as_values(out, [values[p] for p in positions])
+        with enable_grad():
+            # numbers become Values (constants, unless differentiated); Values stay as given
+            values = [a if isinstance(a, Value) else Value(real_number(a, "grad")) for a in args]
+            variables = [_fresh_variable(values[p]) for p in positions]
+            for p, variable in zip(positions, variables):
+                values[p] = variable
+            out = f(*values)
+            if not isinstance(out, Value):
+                raise TypeError(
+                    f"grad needs f to return a single Value, got {type(out).__name__}; "
+                    "reduce it first, e.g. with autograd_lite.total"
+                )
+            grads = gradients_as_values(out, variables)
         return grads[0] if isinstance(argnums, int) else tuple(grads)
 
     return gradient
+
+
+def _fresh_variable(arg: Value) -> Value:
+    """A new variable with arg's value: `arg + 0.0`, a node that f cannot have captured,
+    whose history leads back to arg (so gradients of gradients reach arg)."""
+    fresh = arg + 0.0
+    fresh.label = arg.label
+    return fresh
 
 
 def hessian(f: Callable[..., Value]) -> Callable[..., list[list[float]]]:
     """A function that returns the matrix H[i][j] = ∂²f/∂xᵢ∂xⱼ at its arguments, as floats."""
 
     def matrix(*args: float | Value) -> list[list[float]]:
-        xs = [Value(a.data if isinstance(a, Value) else a) for a in args]
-        out = f(*xs)
-        if not isinstance(out, Value):
-            raise TypeError(f"hessian needs f to return a single Value, got {type(out).__name__}")
-        first = gradients_as_values(out, xs)
-        return [[g.data for g in gradients_as_values(d_i, xs)] for d_i in first]
+        xs = [Value(a.data if isinstance(a, Value) else real_number(a, "hessian")) for a in args]
+        with enable_grad():
+            out = f(*xs)
+            if not isinstance(out, Value):
+                raise TypeError(
+                    f"hessian needs f to return a single Value, got {type(out).__name__}"
+                )
+            first = gradients_as_values(out, xs)
+            return [[g.data for g in gradients_as_values(d_i, xs)] for d_i in first]
 
     return matrix

@@ -18,9 +18,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .engine import Value, is_finite_number
+from .engine import Value
 from .nn import LEAKY_SLOPE, MLP
 from .notation import layer_number
+from .validation import is_finite_number
 
 __all__ = ["LayerTrace", "backprop", "by_layer", "g", "g_prime", "trace"]
 

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from . import engine
-from .engine import Value, is_finite_number
+from .engine import Value
+from .modes import no_grad
 from .notation import bias_label, layer_number, weight_label
+from .validation import is_finite_number
 
 __all__ = [
     "ACTIVATIONS",
@@ -189,7 +191,9 @@ class Layer(Module):
         return self._forward(_check_inputs(x, len(self.neurons[0].w), "Layer"))
 
     def _forward(self, x: list[Input]) -> list[Value]:
-        return [n._forward(x) for n in self.neurons]
+        neurons = self.neurons
+        zs = engine.affine([n.w for n in neurons], x, [n.b for n in neurons])
+        return [activate(z, self.activation) for z in zs]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """[('neurons.j.w.k', Θⱼₖ), …, ('neurons.j.b', bⱼ), …], neuron by neuron."""
@@ -290,7 +294,7 @@ class MLP(Module):
             for s, x in enumerate(xs)
         ]
         counts = [[0] * len(layer.neurons) for layer in self.layers]
-        with engine.no_grad():  # only the numbers z are needed: no graph
+        with no_grad():  # only the numbers z are needed: no graph
             for x in checked:
                 a = x
                 for i, layer in enumerate(self.layers):

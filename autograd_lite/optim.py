@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .engine import Value, is_finite_number
+from .engine import Value
+from .validation import is_finite_number
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 

@@ -13,9 +13,11 @@ from typing import Protocol
 from tqdm.auto import trange
 
 from . import engine
-from .engine import Value, is_finite_number
+from .engine import Value
 from .losses import half_squared_error
+from .modes import no_grad
 from .optim import SGD, Optimizer
+from .validation import is_finite_number
 
 __all__ = ["DivergenceError", "Model", "fit", "predict", "r_squared"]
 
@@ -90,7 +92,7 @@ def fit(
             batch = range(start, min(start + size, n))
             try:
                 terms = [_sample_loss(loss, model(inputs[i]), targets[i]) for i in batch]
-                J = engine.sum(terms) * (1.0 / len(batch))
+                J = engine.total(terms) * (1.0 / len(batch))
             except OverflowError as error:  # the engine refuses to make inf: so the loss did
                 raise DivergenceError(
                     f"fit: the loss became non-finite in epoch {epoch} of {epochs} ({error}); "
@@ -123,7 +125,7 @@ def fit(
 def predict(model: Model, xs: Sequence[Sample]) -> list[list[float]]:
     """[[a⁽ᴸ⁾ⱼ for each output j] for each x]: the outputs as floats, no graph built."""
     inputs = [_as_list(x, "predict", "xs", i) for i, x in enumerate(xs)]
-    with engine.no_grad():
+    with no_grad():
         return [[a.data for a in model(x)] for x in inputs]
 
 

@@ -25,9 +25,10 @@ from typing import Protocol
 import graphviz
 
 from . import engine, manual
-from .engine import Value, is_finite_number
+from .engine import Value
 from .nn import MLP
 from .notation import layer_number, unit_label, weight_label
+from .validation import is_finite_number
 
 __all__ = [
     "DEFAULT_MAX_NODES",

@@ -234,7 +234,7 @@ class AutogradLite(Trainer):
 
     def loss(self, xs: Sequence[list[float]], ys: Sequence[list[float]]) -> Value:
         model = self.model
-        return engine.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return engine.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     def step(self, xs: Sequence[list[float]], ys: Sequence[list[float]]) -> float:
         self.model.zero_grad()

@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     optimizer = SGD(model.parameters(), 1e-3)
 
     def forward() -> engine.Value:
-        return engine.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return engine.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     phases: dict[str, list[float]] = {
         name: [] for name in ("zero_grad", "forward", "topological_order", "backward", "step")

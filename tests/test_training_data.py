@@ -139,7 +139,7 @@ def test_a_non_finite_gradient_names_the_epoch_and_takes_no_step() -> None:
     before = data_of(mlp)
 
     def sqrt_at_zero(outputs: list[Value], targets: list[float]) -> Value:
-        return (outputs[0] * 0.0).sqrt()  # sqrt′(0) = inf
+        return (outputs[0] - outputs[0]).sqrt()  # sqrt′(0) = inf, so ∂J/∂a = inf − inf
 
     with pytest.raises(DivergenceError, match=r"gradient ∂J/∂θ became non-finite .* in epoch 1"):
         fit(mlp, [[1.0]], [[0.0]], loss=sqrt_at_zero, epochs=3, progress=False)

@@ -76,8 +76,12 @@ for name, f in [("relu", Value.relu), ("abs", Value.abs), ("sqrt", Value.sqrt),
 #   rare enough that the choice seldom matters, but not never (Bertoin et al., *Numerical
 #   influence of ReLU′(0) on backpropagation*, NeurIPS 2021).
 # - **abs′(0) = 0**, the middle of $[-1, 1]$, like $\operatorname{sign}(0) = 0$.
-# - **sqrt′(0) = ∞**, the honest limit of $1/(2\sqrt{x})$. It is recorded as `inf`, and
-#   `inf × 0` later gives `nan`: see `detect_anomaly` below.
+# - **sqrt′(0) = ∞**, the honest limit of $1/(2\sqrt{x})$. It is recorded as `inf`: see
+#   `detect_anomaly` below.
+# - **The zero rule.** A zero sends nothing back: a node whose gradient is exactly 0 is
+#   skipped, and a local derivative of exactly 0 passes nothing on, even when the gradient
+#   arriving is ∞. So `0 × ∞` counts as 0 in `backward()`, never `nan`: a closed ReLU gate
+#   stops the gradient whatever comes from above.
 # - **leaky_relu′(0) = 0.01**, its slope on the closed side.
 #
 # A numerical derivative at a kink disagrees with all of these: the central difference
@@ -274,14 +278,14 @@ L.backward()
 print(f"∂L/∂w = {w.grad:g} (not 2w = 6: the detached copy counts as a constant)")
 
 # %% [markdown]
-# ## 7. `detect_anomaly`: where did the `nan` come from?
+# ## 7. `detect_anomaly`: where did the `inf` come from?
 #
-# $\sqrt{x^2} = |x|$, but written that way its gradient at 0 is `nan`: sqrt′(0) = ∞, and the
-# chain rule multiplies it by $\partial(x \cdot x)/\partial x = 0$. Silently:
+# $\sqrt{x}$ at $x = 0$ has an infinite slope, and the chain rule carries it down to $x$.
+# Silently:
 
 # %%
 x = Value(0.0, "x")
-(x * x).sqrt().backward()
+(x.sqrt() * 3.0).backward()
 print("x.grad =", x.grad)
 
 # %% [markdown]
@@ -292,12 +296,13 @@ print("x.grad =", x.grad)
 # %%
 with detect_anomaly():
     x = Value(0.0, "x")
-    r = (x * x).sqrt()
+    r = x.sqrt() * 3.0
     try:
         r.backward()
     except FloatingPointError as error:
         print("FloatingPointError:", error)
 
 # %% [markdown]
-# The fix here is `x.abs()`, whose derivative at 0 is 0. Outside the mode nothing is recorded,
-# so it costs nothing when it is off.
+# Written as $\sqrt{x \cdot x} = |x|$, the same kink is harmless: ∂(x·x)/∂x = 0 at 0, and by
+# the zero rule that 0 stops the ∞ (`x.abs()` says so directly: its slope at 0 is 0). Outside
+# the mode nothing is recorded, so it costs nothing when it is off.
