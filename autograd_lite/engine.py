@@ -97,6 +97,15 @@ class Value:
         """The Value inputs, in order, repeats kept (constants left out)."""
         return tuple(x for x in self.inputs if isinstance(x, Value))
 
+    # micrograd's names, so its code and drawings run unchanged (see micrograd.py)
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label is not None else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
