@@ -2,9 +2,10 @@
 
 from . import data, losses, manual, nn, optim
 from .collector import no_gc
-from .engine import Value, dot, topological_order, total
+from .engine import Value, topological_order
 from .functional import GradcheckError, grad, gradcheck, hessian
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .nodes import dot, total
 from .training import fit
 from .validation import is_finite_number
 

@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import viz
-from .engine import Operand, Value, apply
+from .engine import Operand, Value
 from .nn import LEAKY_SLOPE
+from .nodes import apply
 
 __all__ = [
     "FUNCTIONS",

@@ -24,7 +24,7 @@ From each row this module builds, once, at import:
 `source_of(method)` shows what was generated. The source is built here from our own rule
 table and compiled with `exec`; no user text ever reaches it.
 
-This module imports nothing of ours: the engine hands it the table and its Value class.
+This module imports only modes.py: the engine hands it the table and its Value class.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import modes
 
 __all__ = ["Domain", "Op", "Rule", "methods", "rule", "source_of"]
 
@@ -204,16 +206,17 @@ _RIGHT = """def {method}(b, a):
 """
 # The body: in the domain, compute; if everything is finite, make the node. A NaN or ±inf
 # fails `v - v == 0.0`: that one test covers NaN data set by hand, and overflow.
+# The body: in the domain, compute; if everything is finite, make the node (inline when
+# no grad mode is in force, the common case; else through `node`, which applies the
+# modes). A NaN or ±inf fails `v - v == 0.0`: one test covers NaN data set by hand, and
+# overflow.
 _BODY = """    out = {value}
     if out - out == 0.0{finite}:
+        if mode() is DEFAULT:
+            v = new(Value)
+            v.data, v.grad, v.label, v.op, v.edges = out, 0.0, None, {op!r}, ({edges})
+            return v
         return node(out, {op!r}, ({edges}))
-    return apply({op!r}, {operands})
-"""
-# An op with a domain computes its value only inside it (Python raises for 1/0).
-_BODY_IN_DOMAIN = """    if {domain}:
-        out = {value}
-        if out - out == 0.0{finite}:
-            return node(out, {op!r}, ({edges}))
     return apply({op!r}, {operands})
 """
 
@@ -225,14 +228,17 @@ def _method_source(method: str, op_name: str, op: Op, side: str, default: str) -
     head = {"unary": _UNARY, "left": _LEFT, "right": _RIGHT}[side]
     # the node's edges: its inputs, then ∂out/∂input for each
     edges = ", ".join([*"ab"[: source.arity], *map(_grouped, source.slopes)])
-    body = (_BODY_IN_DOMAIN if source.domain else _BODY).format(
-        domain=" and ".join(_grouped(d.condition) for d in source.domain),
+    body = _BODY.format(
         value=source.value,
         finite="".join(f" and {n} - {n} == 0.0" for n in names),
         op=op_name,
         edges=edges,
         operands=_operands(source.arity),
     )
+    if source.domain:  # compute only inside the domain: Python raises for 1/0
+        domain = " and ".join(_grouped(d.condition) for d in source.domain)
+        body = f"    if {domain}:\n" + "".join(f"    {line}\n" for line in body.splitlines()[:-1])
+        body += f"    return apply({op_name!r}, {_operands(source.arity)})\n"
     x, y = (*names, "")[:2]
     return head.format(method=method, x=x, y=y, op=op_name, default=default) + body
 
@@ -253,7 +259,15 @@ def methods(
     apply: Callable[..., Any],
 ) -> dict[str, Callable[..., Any]]:
     """{method name: function} for each spec (op name, "unary"/"left"/"right", default of b)."""
-    namespace = {**FLOAT_NAMES, "Value": value_class, "node": node, "apply": apply}
+    namespace = {
+        **FLOAT_NAMES,
+        "Value": value_class,
+        "new": object.__new__,
+        "node": node,
+        "apply": apply,
+        "mode": modes.current,
+        "DEFAULT": modes.DEFAULT,
+    }
     made = {}
     for method, (op_name, side, default) in specs.items():
         # compiled under another name, so that `def exp` cannot hide the helper exp

@@ -1,7 +1,7 @@
 """Losses J(a, y): a network's outputs a against the targets y, as one Value to backprop.
 
 Each loss takes `outputs` (Values, or numbers) and `targets` (numbers, or Values) of the
-same length and builds its sum with the n-ary `engine.total`, so the graph of J stays
+same length and builds its sum with the n-ary `nodes.total`, so the graph of J stays
 shallow however many terms it has.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import engine
+from . import nodes
 from .engine import Value
 from .validation import is_finite_number
 
@@ -21,13 +21,13 @@ Operand = float | Value
 def half_squared_error(outputs: Sequence[Operand], targets: Sequence[Operand]) -> Value:
     """J = Σₖ ½(aₖ − yₖ)², the seed's loss: its ∂J/∂aₖ is exactly aₖ − yₖ."""
     pairs = _pairs(outputs, targets, "half_squared_error")
-    return engine.total(0.5 * (a - y) ** 2 for a, y in pairs)
+    return nodes.total(0.5 * (a - y) ** 2 for a, y in pairs)
 
 
 def mse(outputs: Sequence[Operand], targets: Sequence[Operand]) -> Value:
     """J = (1/n) Σₖ (aₖ − yₖ)²: the mean over the n outputs (no ½)."""
     pairs = _pairs(outputs, targets, "mse")
-    return engine.total((a - y) ** 2 for a, y in pairs) * (1.0 / len(pairs))
+    return nodes.total((a - y) ** 2 for a, y in pairs) * (1.0 / len(pairs))
 
 
 def binary_cross_entropy_with_logits(
@@ -53,7 +53,7 @@ def binary_cross_entropy_with_logits(
             z = Value(z)
         softplus = z + ((-z).exp() + 1.0).log() if z.data >= 0.0 else (z.exp() + 1.0).log()
         terms.append(softplus - y * z)
-    return engine.total(terms)
+    return nodes.total(terms)
 
 
 def _pairs(

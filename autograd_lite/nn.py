@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import engine
+from . import nodes
 from .engine import Value
 from .modes import no_grad
 from .notation import bias_label, layer_number, weight_label
@@ -152,7 +152,7 @@ class Neuron(Module):
         return self._forward(_check_inputs(x, len(self.w), "Neuron"))
 
     def _forward(self, x: list[Input]) -> Value:
-        return activate(engine.dot(self.w, x, self.b), self.activation)
+        return activate(nodes.dot(self.w, x, self.b), self.activation)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """[('w.0', Θⱼ₁), …, ('b', bⱼ)]: weights then bias."""
@@ -192,7 +192,7 @@ class Layer(Module):
 
     def _forward(self, x: list[Input]) -> list[Value]:
         neurons = self.neurons
-        zs = engine.affine([n.w for n in neurons], x, [n.b for n in neurons])
+        zs = nodes.affine([n.w for n in neurons], x, [n.b for n in neurons])
         return [activate(z, self.activation) for z in zs]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -298,7 +298,7 @@ class MLP(Module):
             for x in checked:
                 a = x
                 for i, layer in enumerate(self.layers):
-                    z = [engine.dot(n.w, a, n.b) for n in layer.neurons]
+                    z = [nodes.dot(n.w, a, n.b) for n in layer.neurons]
                     counts[i] = [c + (zj.data > 0.0) for c, zj in zip(counts[i], z)]
                     a = [activate(zj, layer.activation) for zj in z]
         return [

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from tqdm.auto import trange
 
-from . import engine
+from . import nodes
 from .engine import Value
 from .losses import half_squared_error
 from .modes import no_grad
@@ -92,7 +92,7 @@ def fit(
             batch = range(start, min(start + size, n))
             try:
                 terms = [_sample_loss(loss, model(inputs[i]), targets[i]) for i in batch]
-                J = engine.total(terms) * (1.0 / len(batch))
+                J = nodes.total(terms) * (1.0 / len(batch))
             except OverflowError as error:  # the engine refuses to make inf: so the loss did
                 raise DivergenceError(
                     f"fit: the loss became non-finite in epoch {epoch} of {epochs} ({error}); "

@@ -59,7 +59,7 @@ from typing import Any, cast
 
 from handwritten import HandwrittenMLP
 
-from autograd_lite import engine
+from autograd_lite import nodes
 from autograd_lite.engine import Value
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
@@ -234,7 +234,7 @@ class AutogradLite(Trainer):
 
     def loss(self, xs: Sequence[list[float]], ys: Sequence[list[float]]) -> Value:
         model = self.model
-        return engine.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return nodes.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     def step(self, xs: Sequence[list[float]], ys: Sequence[list[float]]) -> float:
         self.model.zero_grad()

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from bench import MLP_SIZES, regression_data
 
-from autograd_lite import engine
+from autograd_lite import engine, nodes
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
 from autograd_lite.optim import SGD
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     optimizer = SGD(model.parameters(), 1e-3)
 
     def forward() -> engine.Value:
-        return engine.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return nodes.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     phases: dict[str, list[float]] = {
         name: [] for name in ("zero_grad", "forward", "topological_order", "backward", "step")

@@ -95,12 +95,12 @@ def test_backward_and_grad_share_one_derivative_rule_per_op(
     # Issue 7: the fast float path and the differentiable path come from the same rule, so
     # a (test-local, deliberately wrong) tanh rule shows up in both once the methods are
     # generated from the patched table.
-    from autograd_lite import engine, fastpaths
+    from autograd_lite import engine, fastpaths, nodes
 
     wrong = fastpaths.rule("tanh(x)", "2 * x")
     monkeypatch.setitem(engine.OPS, "tanh", wrong)
     (tanh,) = fastpaths.methods(
-        {"tanh": ("tanh", "unary", "")}, engine.OPS, Value, engine._node, engine.apply
+        {"tanh": ("tanh", "unary", "")}, engine.OPS, Value, nodes.node, nodes.apply
     ).values()
     monkeypatch.setattr(Value, "tanh", tanh)
     x = Value(0.5)

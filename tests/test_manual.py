@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import sys
+import types
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_lite import engine, manual
+from autograd_lite import manual, nodes
 from autograd_lite.engine import Value
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import ACTIVATIONS, MLP, activate
@@ -73,7 +75,7 @@ def test_trace_deltas_are_the_engines_dJ_dz(problem: tuple[MLP, list[float], lis
     a: list[Value | float] = list(x)
     z_nodes: list[list[Value]] = []
     for layer in mlp.layers:
-        zs = [engine.dot(n.w, a, n.b) for n in layer.neurons]
+        zs = [nodes.dot(n.w, a, n.b) for n in layer.neurons]
         z_nodes.append(zs)
         a = [activate(z, layer.activation) for z in zs]
     half_squared_error(a, y).backward()
@@ -140,10 +142,27 @@ def test_manual_builds_no_values(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object) -> None:
         raise AssertionError("manual must not build Values")
 
-    monkeypatch.setattr(engine, "_node", refuse)
-    monkeypatch.setattr(engine, "apply", refuse)
     monkeypatch.setattr(Value, "__init__", refuse)
-    assert len(manual.backprop(mlp, [0.5, -0.5], [1.0, 0.0])) == len(mlp.parameters())
+    # Every node is made by a generated method or by nodes.py: watch for calls into them.
+    calls: list[str] = []
+
+    def watch(frame: types.FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            calls.append(frame.f_code.co_filename)
+
+    sys.setprofile(watch)
+    try:
+        grads = manual.backprop(mlp, [0.5, -0.5], [1.0, 0.0])
+    finally:
+        sys.setprofile(None)
+    assert len(grads) == len(mlp.parameters())
+    assert not [f for f in calls if "<generated" in f or f.endswith("nodes.py")]
+    sys.setprofile(watch)  # the watch does see the engine at work
+    try:
+        mlp([0.5, -0.5])
+    finally:
+        sys.setprofile(None)
+    assert [f for f in calls if "<generated" in f or f.endswith("nodes.py")]
 
 
 def test_by_layer_reshapes_into_matrices() -> None:

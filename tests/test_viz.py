@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite import engine, viz
+from autograd_lite import engine, nodes, viz
 from autograd_lite.engine import Value
 from autograd_lite.nn import MLP
 
@@ -199,7 +199,7 @@ def test_escaped_labels_render_literally(tmp_path: Path) -> None:
 def seed_network_graph() -> str:
     mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=1)
     out = mlp([0.5, -1.0])
-    loss = engine.total([(o - 1.0) ** 2 for o in out])
+    loss = nodes.total([(o - 1.0) ** 2 for o in out])
     loss.backward()
     source: str = viz.draw_graph(loss, params=mlp).source
     return source
@@ -224,13 +224,13 @@ def test_a_200000_node_graph_is_refused_saying_its_size_and_how_to_raise_the_lim
 def test_a_node_with_200000_inputs_is_refused() -> None:
     xs = [Value(float(i)) for i in range(200_000)]
     with pytest.raises(ValueError, match="more than 500 nodes"):
-        viz.draw_graph(engine.total(xs), max_nodes=500)
+        viz.draw_graph(nodes.total(xs), max_nodes=500)
 
 
 def test_many_uses_of_one_value_count_as_edges() -> None:
     a = Value(1.0, "a")
     with pytest.raises(ValueError, match=r"more than 400 edges"):
-        viz.draw_graph(engine.total([a] * 1000), max_nodes=100)
+        viz.draw_graph(nodes.total([a] * 1000), max_nodes=100)
 
 
 def test_a_raised_limit_draws_a_bigger_graph() -> None:

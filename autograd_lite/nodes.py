@@ -1,0 +1,168 @@
+"""How a node is made: the Value methods, the checked `apply`, and the n-ary ops.
+
+`x * y` runs `Value.__mul__`, which this module generates from the "*" row of
+`engine.OPS` (with fastpaths.py) and installs on Value at import. A generated method
+does the whole op inline, value and local derivatives written out, for Values and
+floats with finite numbers in the op's domain. Anything else (another kind of number,
+a NaN set by hand, log of 0, an overflow) goes to `apply`, which checks everything and
+raises an error naming the op and the value.
+
+`total` (Σ terms), `dot` (Σ wₖxₖ + b) and `affine` (z = Θx + b, one dot per row) make
+one node with many inputs: the shapes a network is made of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from operator import mul
+from typing import Any
+
+from . import modes
+from .engine import LEAKY_SLOPE, OPS, Operand, Value
+from .fastpaths import methods
+from .validation import real_number
+
+__all__ = ["affine", "apply", "dot", "total"]
+
+_new = object.__new__  # a Value without __init__'s checks, for data already checked
+
+
+def apply(op_name: str, *operands: object) -> Value:
+    """Run one op on Values and numbers and return its node, with every check.
+
+    Numbers are constants: they are stored among the inputs with their local
+    derivatives, and take no gradient.
+    """
+    op = OPS[op_name]
+    inputs = tuple(x if isinstance(x, Value) else _constant(x, op_name) for x in operands)
+    numbers = tuple(
+        _data(x, op_name, k) if isinstance(x, Value) else x for k, x in enumerate(inputs)
+    )
+    op.check_domain(*numbers, *inputs)
+    out = op.forward(*numbers)
+    if out - out != 0.0:
+        raise OverflowError(f"{op_name} overflows: inputs {list(numbers)} give {out!r}")
+    return node(out, op_name, (*inputs, *op.derivative(out, *numbers)))
+
+
+def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
+    """A new node, as the grad modes in force have it: a leaf under no_grad, its
+    creation site remembered under detect_anomaly."""
+    out = _new(Value)
+    out.data, out.grad, out.label = data, 0.0, None
+    mode = modes.current()
+    if mode is modes.DEFAULT or mode.setting("record"):
+        out.op, out.edges = op, edges
+    else:
+        out.op, out.edges = "", ()
+    if mode is not modes.DEFAULT and mode.setting("anomaly"):
+        modes.remember_creation_site(out)
+    return out
+
+
+def total(terms: Iterable[Operand]) -> Value:
+    """Σ terms as one node with many inputs, so 100,000 terms is not a 100,000-deep chain.
+
+    `al.sum` is the same function; `from autograd_lite import *` leaves the builtin
+    `sum` alone."""
+    if isinstance(terms, (str, bytes, Value)) or not isinstance(terms, Iterable):
+        raise TypeError(
+            f"sum needs an iterable of numbers or Values, got {type(terms).__name__} {terms!r:.60}"
+        )
+    return apply("sum", *terms)
+
+
+def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = None) -> Value:
+    """z = Σₖ wₖ·xₖ (+ bias) as one node: the pre-activation of a neuron."""
+    return affine([ws], xs, [bias])[0]
+
+
+def affine(
+    rows: Sequence[Sequence[Operand]], xs: Sequence[Operand], biases: Sequence[Operand | None]
+) -> list[Value]:
+    """[zⱼ = Σₖ Θⱼₖ·xₖ + bⱼ for each row j of Θ]: a layer's pre-activations, z = Θx + b,
+    one `dot` node per row (a bias of None: no bias). The inputs' numbers are read once
+    for all rows, and in the common case (Values and floats, no grad mode in force) the
+    nodes are made right here: a network makes thousands per step."""
+    _check_list(xs, "inputs")
+    if len(rows) != len(biases):
+        raise ValueError(f"dot needs one bias per row, got {len(rows)} rows and {len(biases)}")
+    try:
+        numbers = [x if x.__class__ is float else x.data for x in xs]  # type: ignore[union-attr]
+    except AttributeError:  # a number of another type: apply converts it (or refuses it)
+        return [apply("dot", *ws, *xs, *_bias(b)) for ws, b in zip(rows, biases)]
+    inline = modes.current() is modes.DEFAULT
+    zs = []
+    for ws, b in zip(rows, biases):
+        _check_list(ws, "weights")
+        if len(ws) != len(xs):
+            raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
+        try:
+            w_numbers = [w.data for w in ws]  # type: ignore[union-attr]
+            z = sum(map(mul, w_numbers, numbers), 0.0)  # engine._dot's order, and manual.py's
+            if b is not None:
+                z += b.data  # type: ignore[union-attr]
+        except AttributeError:  # a plain number among the weights, or as the bias
+            zs.append(apply("dot", *ws, *xs, *_bias(b)))
+            continue
+        # No per-input checks: a NaN or inf anywhere makes z non-finite too, and then
+        # apply finds and names it.
+        if z - z != 0.0:
+            zs.append(apply("dot", *ws, *xs, *_bias(b)))
+            continue
+        edges = (*ws, *xs, b, *numbers, *w_numbers, 1.0) if b is not None else (
+            *ws, *xs, *numbers, *w_numbers)  # engine._d_dot's order  # fmt: skip
+        if inline:  # `node`, inlined
+            z_node = _new(Value)
+            z_node.data, z_node.grad, z_node.label = z, 0.0, None
+            z_node.op, z_node.edges = "dot", edges
+            zs.append(z_node)
+        else:
+            zs.append(node(z, "dot", edges))
+    return zs
+
+
+def _bias(b: Operand | None) -> tuple[Operand, ...]:
+    return () if b is None else (b,)
+
+
+def _check_list(seq: object, what: str) -> None:
+    if isinstance(seq, (str, bytes, Value)) or not hasattr(seq, "__len__"):
+        raise TypeError(f"dot needs a list of {what}, got {type(seq).__name__} {seq!r:.60}")
+
+
+def _constant(x: object, op: str) -> float:
+    try:
+        return real_number(x, op)
+    except TypeError:
+        raise TypeError(
+            f"{op} needs a real number or a Value, got {type(x).__name__} {x!r:.60}"
+        ) from None
+
+
+def _data(x: Value, op: str, position: int) -> float:
+    """x.data, which may have been set by hand: a NaN or inf there is a ValueError here."""
+    try:
+        return real_number(x.data, op)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{op}: input {position} is a Value whose data is {x.data!r}; data must be a "
+            "finite number (was it set by hand?)"
+        ) from None
+
+
+# Each method: (op, how it reads its operands, default of the second operand).
+_METHODS = {
+    "__add__": ("+", "left", ""), "__radd__": ("+", "right", ""),
+    "__sub__": ("-", "left", ""), "__rsub__": ("-", "right", ""),
+    "__mul__": ("*", "left", ""), "__rmul__": ("*", "right", ""),
+    "__truediv__": ("/", "left", ""), "__rtruediv__": ("/", "right", ""),
+    "__pow__": ("**", "left", ""), "__rpow__": ("**", "right", ""),
+    "__neg__": ("neg", "unary", ""), "__abs__": ("abs", "unary", ""),
+    "exp": ("exp", "unary", ""), "log": ("log", "unary", ""), "sqrt": ("sqrt", "unary", ""),
+    "tanh": ("tanh", "unary", ""), "sigmoid": ("sigmoid", "unary", ""),
+    "relu": ("relu", "unary", ""), "abs": ("abs", "unary", ""),
+    "leaky_relu": ("leaky_relu", "left", f"={LEAKY_SLOPE!r}"),
+}  # fmt: skip
+for _name, _method in methods(_METHODS, OPS, Value, node, apply).items():
+    setattr(Value, _name, _method)
