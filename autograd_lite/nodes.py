@@ -13,6 +13,7 @@ one node with many inputs: the shapes a network is made of.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from operator import mul
 from typing import Any
@@ -69,7 +70,12 @@ def total(terms: Iterable[Operand]) -> Value:
         raise TypeError(
             f"sum needs an iterable of numbers or Values, got {type(terms).__name__} {terms!r:.60}"
         )
-    return apply("sum", *terms)
+    terms = tuple(terms)
+    numbers = _numbers_of(terms)
+    out = sum(numbers, 0.0) if numbers is not None else math.nan
+    if out - out != 0.0:  # another kind of number, or a NaN or inf: apply names it
+        return apply("sum", *terms)
+    return node(out, "sum", (*terms, *(1.0,) * len(terms)))  # ∂Σ/∂xᵢ = 1
 
 
 def dot(ws: Sequence[Operand], xs: Sequence[Operand], bias: Operand | None = None) -> Value:
@@ -84,29 +90,23 @@ def affine(
     one `dot` node per row (a bias of None: no bias). The inputs' numbers are read once
     for all rows, and in the common case (Values and floats, no grad mode in force) the
     nodes are made right here: a network makes thousands per step."""
-    _check_list(xs, "inputs")
+    _length(xs, "inputs")
     if len(rows) != len(biases):
         raise ValueError(f"dot needs one bias per row, got {len(rows)} rows and {len(biases)}")
-    try:
-        numbers = [x if x.__class__ is float else x.data for x in xs]  # type: ignore[union-attr]
-    except AttributeError:  # a number of another type: apply converts it (or refuses it)
+    numbers = _numbers_of(xs)
+    if numbers is None:  # a number of another type: apply converts it (or refuses it)
         return [apply("dot", *ws, *xs, *_bias(b)) for ws, b in zip(rows, biases)]
     inline = modes.current() is modes.DEFAULT
     zs = []
     for ws, b in zip(rows, biases):
-        _check_list(ws, "weights")
-        if len(ws) != len(xs):
+        if _length(ws) != len(xs):
             raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
-        try:
-            w_numbers = [w.data for w in ws]  # type: ignore[union-attr]
-            z = sum(map(mul, w_numbers, numbers), 0.0)  # engine._dot's order, and manual.py's
-            if b is not None:
-                z += b.data  # type: ignore[union-attr]
-        except AttributeError:  # a plain number among the weights, or as the bias
-            zs.append(apply("dot", *ws, *xs, *_bias(b)))
-            continue
-        # No per-input checks: a NaN or inf anywhere makes z non-finite too, and then
-        # apply finds and names it.
+        w_numbers = [w.data if w.__class__ is Value else math.nan for w in ws]
+        z = sum(map(mul, w_numbers, numbers), 0.0)  # engine._dot's order, and manual.py's
+        if b is not None:
+            z += b.data if b.__class__ is Value else math.nan
+        # No per-input checks: a NaN or inf anywhere (or a weight that is not a Value)
+        # makes z non-finite too, and then apply converts, or finds and names the culprit.
         if z - z != 0.0:
             zs.append(apply("dot", *ws, *xs, *_bias(b)))
             continue
@@ -126,9 +126,21 @@ def _bias(b: Operand | None) -> tuple[Operand, ...]:
     return () if b is None else (b,)
 
 
-def _check_list(seq: object, what: str) -> None:
-    if isinstance(seq, (str, bytes, Value)) or not hasattr(seq, "__len__"):
+def _length(seq: object, what: str = "weights") -> int:
+    """len(seq), or a TypeError naming dot for something that is not a list."""
+    if seq.__class__ is not list and (
+        isinstance(seq, (str, bytes, Value)) or not hasattr(seq, "__len__")
+    ):
         raise TypeError(f"dot needs a list of {what}, got {type(seq).__name__} {seq!r:.60}")
+    return len(seq)  # type: ignore[arg-type]
+
+
+def _numbers_of(operands: Sequence[object]) -> list[float] | None:
+    """The numbers of Values and floats, or None if anything else is among them."""
+    numbers = [x.data if x.__class__ is Value else x for x in operands]
+    if all(n.__class__ is float for n in numbers):
+        return numbers  # type: ignore[return-value]
+    return None
 
 
 def _constant(x: object, op: str) -> float:

@@ -655,3 +655,54 @@ def test_detect_anomaly_keeps_no_node_alive() -> None:
             assert [r() for r in refs] == [None, None]
     finally:
         gc.enable()
+
+
+# --- grad(grad(f)) against central differences of grad(f), with captured Values --------------
+
+
+def _assert_derivative_matches(g: Callable[[float], float], dg: float, x: float) -> None:
+    """dg ≈ (g(x + h) − g(x − h)) / 2h, with room for rounding in g."""
+    h = 1e-5 * max(1.0, abs(x))
+    numeric = (g(x + h) - g(x - h)) / (2 * h)
+    assert abs(dg - numeric) <= 1e-4 * abs(numeric) + 1e-6 * (1.0 + abs(g(x))), (dg, numeric)
+
+
+@given(programs(max_leaves=3, max_steps=8))
+def test_grad_of_grad_matches_central_differences_when_f_captures_outside_values(
+    program: Program,
+) -> None:
+    # f(x) = P(x, c₁, c₂): the c's are Values from outside f, as a model's parameters are.
+    program = program.checked()
+    x0, *rest = program.leaves
+    captured = [Value(c) for c in rest]
+
+    def f(x: Value) -> Value:
+        return program(x, *captured)
+
+    def g(x: float) -> float:
+        return float(al.grad(f)(x).data)
+
+    _assert_derivative_matches(g, al.grad(al.grad(f))(x0).data, x0)
+    assert all(c.grad == 0.0 for c in captured)  # grad never writes .grad
+
+
+@given(programs(max_leaves=3, max_steps=8))
+def test_grad_of_a_function_whose_inner_grad_captures_the_outer_variable(
+    program: Program,
+) -> None:
+    # F(x) = ∂P(y, x, c)/∂y at y = x: the inner grad must treat its own argument y as a
+    # variable distinct from the captured x (no perturbation confusion). The reference
+    # for ∂P/∂y is backward() on three separate leaves, independent of grad.
+    x0, *rest = program.leaves
+    c = rest[0] if rest else 0.7
+    program = Program((x0, x0, c), program.steps).checked()  # admissible at y = x = x0
+    captured = Value(c)
+
+    def F(x: Value) -> Value:
+        return al.grad(lambda y: program(y, x, captured))(x)  # type: ignore[no-any-return]
+
+    def dP_dy(x: float) -> float:
+        return backward_grads(program, [x, x, c])[0][0]
+
+    assert F(Value(x0)).data == pytest.approx(dP_dy(x0), rel=1e-9, abs=1e-12)
+    _assert_derivative_matches(dP_dy, al.grad(F)(x0).data, x0)
