@@ -132,7 +132,7 @@ def _length(seq: object, what: str = "weights") -> int:
         isinstance(seq, (str, bytes, Value)) or not hasattr(seq, "__len__")
     ):
         raise TypeError(f"dot needs a list of {what}, got {type(seq).__name__} {seq!r:.60}")
-    return len(seq)  # type: ignore[arg-type]
+    return len(seq)
 
 
 def _numbers_of(operands: Sequence[object]) -> list[float] | None:
