@@ -397,10 +397,25 @@ def test_root_grad_is_one() -> None:
     assert out.grad == 1.0
 
 
-def test_leaf_root_backward_gives_grad_one() -> None:
+def test_leaf_root_backward_gives_grad_one_and_a_second_call_accumulates() -> None:
     x = Value(3.0)
     x.backward()
     assert x.grad == 1.0
+    x.backward()  # a leaf accumulates, even as the root
+    assert x.grad == 2.0
+    x.backward(gradient=0.5)
+    assert x.grad == 2.5
+
+
+def test_backward_takes_a_seed_gradient() -> None:
+    x = Value(3.0)
+    out = x * x
+    out.backward(5.0)  # as torch's out.backward(torch.tensor(5.0))
+    assert (out.grad, x.grad) == (5.0, 30.0)
+    with pytest.raises(ValueError, match="backward gradient"):
+        out.backward(math.nan)
+    with pytest.raises(TypeError, match="backward gradient"):
+        out.backward("1")  # type: ignore[arg-type]
 
 
 def test_interior_grads_are_recomputed_not_double_counted() -> None:

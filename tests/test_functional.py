@@ -347,6 +347,14 @@ def test_grad_treats_a_value_argument_with_history_as_the_variable() -> None:
     assert al.grad(lambda v: v * 3.0)(s).data == 3.0
 
 
+@pytest.mark.parametrize("argnum", [2, 5, -3])
+def test_grad_names_an_argnum_out_of_range(argnum: int) -> None:
+    with pytest.raises(IndexError, match=rf"grad: argnum {argnum} is out of range for 2 arg"):
+        al.grad(lambda x, y: x * y, argnums=argnum)(1.0, 2.0)
+    with pytest.raises(IndexError, match="out of range"):
+        al.grad(lambda x, y: x * y, argnums=(0, argnum))(1.0, 2.0)
+
+
 def test_grad_of_an_unused_argument_is_zero() -> None:
     assert al.grad(lambda x, y: y * y, argnums=0)(1.0, 2.0).data == 0.0
 

@@ -337,3 +337,20 @@ def test_central_difference_reference_catches_a_wrong_local_derivative() -> None
     assert_matches_central_difference(lambda x: x.tanh(), [0.7])
     with pytest.raises(AssertionError, match="central difference"):
         assert_matches_central_difference(broken_tanh, [0.7])
+
+
+def test_leaky_relu_slope_is_differentiable_when_it_is_a_value() -> None:
+    # ∂/∂slope of (x if x > 0 else slope·x) is x on the closed side, 0 on the open side.
+    x, slope = Value(-2.0), Value(0.1)
+    x.leaky_relu(slope).backward()
+    assert (x.grad, slope.grad) == (0.1, -2.0)
+    y, open_slope = Value(3.0), Value(0.1)
+    y.leaky_relu(open_slope).backward()
+    assert (y.grad, open_slope.grad) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize("power", [0.5, 0.25, 1 / 3])
+def test_pow_slope_at_zero_is_inf_for_powers_between_zero_and_one(power: float) -> None:
+    x = Value(0.0)
+    (x**power).backward()
+    assert x.grad == math.inf  # like sqrt′(0): the honest limit of y·x^(y−1)
