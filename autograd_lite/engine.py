@@ -253,20 +253,21 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen = {root}
-    stack = [(root, _inputs_of(root))]
-    while stack:
-        node, pending = stack[-1]
-        for x in pending:
+    path = [root]  # the nodes being visited, and the inputs each has still to visit
+    pending = [_inputs_of(root)]
+    while path:
+        for x in pending[-1]:
             if x.__class__ is not float and x not in seen:
                 seen.add(x)  # type: ignore[arg-type]  # not a float: a Value
                 if not x.edges:  # type: ignore[union-attr]
                     order.append(x)  # type: ignore[arg-type]  # a leaf: done at once
                     continue
-                stack.append((x, _inputs_of(x)))  # type: ignore[arg-type]
+                path.append(x)  # type: ignore[arg-type]
+                pending.append(_inputs_of(x))  # type: ignore[arg-type]
                 break
         else:
-            stack.pop()
-            order.append(node)
+            pending.pop()
+            order.append(path.pop())
     return order
 
 

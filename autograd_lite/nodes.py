@@ -66,11 +66,15 @@ def total(terms: Iterable[Operand]) -> Value:
 
     `al.sum` is the same function; `from autograd_lite import *` leaves the builtin
     `sum` alone."""
-    if isinstance(terms, (str, bytes, Value)) or not isinstance(terms, Iterable):
+    try:
+        iterator = iter(terms) if not isinstance(terms, (str, bytes)) else None
+    except TypeError:  # not iterable: a number, None, a Value
+        iterator = None
+    if iterator is None:
         raise TypeError(
             f"sum needs an iterable of numbers or Values, got {type(terms).__name__} {terms!r:.60}"
         )
-    terms = tuple(terms)
+    terms = tuple(iterator)
     numbers = _numbers_of(terms)
     out = sum(numbers, 0.0) if numbers is not None else math.nan
     if out - out != 0.0:  # another kind of number, or a NaN or inf: apply names it
@@ -138,9 +142,10 @@ def _length(seq: object, what: str = "weights") -> int:
 def _numbers_of(operands: Sequence[object]) -> list[float] | None:
     """The numbers of Values and floats, or None if anything else is among them."""
     numbers = [x.data if x.__class__ is Value else x for x in operands]
-    if all(n.__class__ is float for n in numbers):
-        return numbers  # type: ignore[return-value]
-    return None
+    return numbers if _JUST_FLOAT.issuperset(map(type, numbers)) else None  # type: ignore[return-value]
+
+
+_JUST_FLOAT = frozenset({float})
 
 
 def _constant(x: object, op: str) -> float:

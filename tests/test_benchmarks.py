@@ -7,6 +7,7 @@ rows say "not installed" and its target is SKIP, and the test accepts both cases
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -21,7 +22,7 @@ from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-CONTENDERS = ("autograd-lite", "micrograd", "hand-written")
+CONTENDERS = ("autograd-lite", "al + no_gc()", "micrograd", "hand-written")
 
 
 @pytest.fixture(scope="module")
@@ -80,12 +81,12 @@ def test_json_has_every_workload(quick_run: tuple[str, dict[str, Any]]) -> None:
     assert w["seed"]["results"]["autograd-lite"]["steps_per_s"] > 0
 
     small, large = w["chain"]["sizes"]
-    for n in (small, large):
-        entry = w["chain"]["results"]["autograd-lite"][str(n)]
+    for contender, n in itertools.product(("autograd-lite", "al + no_gc()"), (small, large)):
+        entry = w["chain"]["results"][contender][str(n)]
         _timed(entry)
         assert entry["per_node_s"] == pytest.approx(entry["median_s"] / n)
         assert entry["forward_per_node_s"] > 0 and entry["backward_per_node_s"] > 0
-    assert w["chain"]["per_node_ratio"] > 0
+    assert w["chain"]["per_node_ratio"] > 0 and w["chain"]["per_node_ratio_no_gc"] > 0
     micrograd_chain = w["chain"]["results"]["micrograd"][str(small)]
     if micrograd:  # a quick chain is shallow enough for micrograd's recursion
         assert "median_s" in micrograd_chain or micrograd_chain["error"] == "RecursionError"
@@ -98,11 +99,15 @@ def test_json_has_every_workload(quick_run: tuple[str, dict[str, Any]]) -> None:
 def test_every_target_has_a_verdict(quick_run: tuple[str, dict[str, Any]]) -> None:
     _, report = quick_run
     targets = report["targets"]
-    assert len(targets) == 4
+    assert len(targets) == 7
     for t in targets:
         assert t["status"] in ("PASS", "FAIL", "SKIP")
         assert (t["value"] is None) == (t["status"] == "SKIP")
-    assert (targets[1]["status"] == "SKIP") == (report["versions"]["micrograd"] is None)
+    skipped = [t["name"] for t in targets if t["status"] == "SKIP"]
+    if report["versions"]["micrograd"] is None:  # the two ratios to micrograd
+        assert len(skipped) == 2 and all("micrograd" in name for name in skipped)
+    else:
+        assert skipped == []
 
 
 def test_handwritten_backprop_matches_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
