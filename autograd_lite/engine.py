@@ -297,7 +297,7 @@ def propagate(order: Sequence[Node], checked: bool = False) -> None:
         grad = node.grad
         if grad.__class__ is float:
             if grad == 0.0:
-                continue  # skips the inputs of every closed gate: a third of a ReLU net
+                continue  # nothing to send: the nodes behind every closed ReLU gate
             if not checked and grad - grad == 0.0:  # a finite number: the fast loop
                 edges = node.edges  # (*inputs, *local_grads)
                 if len(edges) == 2:  # one input (relu, exp, …: half the nodes of a network)
