@@ -188,27 +188,23 @@ def _as_keywords(source: Rule) -> str:
 # How each method reads its operands. `a` is the op's first input and `b` its second; a
 # reflected method (`2.0 * x` is `x.__rmul__(2.0)`) receives them the other way round.
 _UNARY = "def {method}(a):\n    {x} = a.data\n"
-# An int constant (x ** 2) becomes a float here; one too big for a float goes to apply.
-_LEFT = """def {method}(a, b{default}):
-    {x} = a.data
-    if b.__class__ is Value:
-        {y} = b.data
-    elif b.__class__ is float:
-        {y} = b
-    elif b.__class__ is int and -1e300 < b < 1e300:
-        {y} = b = float(b)
+# Reads the number operand v into n. An int constant (x ** 2) becomes a float here; one too
+# big for a float, and every other kind of number, goes to apply.
+_NUMBER = """if {v}.__class__ is float:
+        {n} = {v}
+    elif {v}.__class__ is int and -1e300 < {v} < 1e300:
+        {n} = {v} = float({v})
     else:
         return apply({op!r}, a, b)
 """
-_RIGHT = """def {method}(b, a):
-    {y} = b.data
-    if a.__class__ is float:
-        {x} = a
-    elif a.__class__ is int and -1e300 < a < 1e300:
-        {x} = a = float(a)
-    else:
-        return apply({op!r}, a, b)
-"""
+_LEFT = (
+    "def {method}(a, b{default}):\n    {x} = a.data\n"
+    "    if b.__class__ is Value:\n        {y} = b.data\n    el"
+    + _NUMBER.replace("{v}", "b").replace("{n}", "{y}")
+)
+_RIGHT = "def {method}(b, a):\n    {y} = b.data\n    " + _NUMBER.replace("{v}", "a").replace(
+    "{n}", "{x}"
+)
 # The body: in the domain, compute; if everything is finite, make the node (inline when
 # no grad mode is in force, the common case; else through `node`, which applies the
 # modes). A NaN or ±inf fails `v - v == 0.0`: one test covers NaN data set by hand, and

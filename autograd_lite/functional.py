@@ -42,10 +42,7 @@ def gradcheck(
     point = [x.data if isinstance(x, Value) else real_number(x, "gradcheck") for x in inputs]
     variables = [Value(x) for x in point]
     with enable_grad():
-        out = f(*variables)
-        if not isinstance(out, Value):
-            raise TypeError(f"gradcheck needs f to return a Value, got {type(out).__name__}")
-        out.backward()
+        _single_value(f(*variables), "gradcheck").backward()
     analytic = [v.grad for v in variables]
 
     def f_at(xs: list[float]) -> float:
@@ -163,16 +160,20 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
             variables = [_fresh_variable(values[p]) for p in positions]
             for p, variable in zip(positions, variables):
                 values[p] = variable
-            out = f(*values)
-            if not isinstance(out, Value):
-                raise TypeError(
-                    f"grad needs f to return a single Value, got {type(out).__name__}; "
-                    "reduce it first, e.g. with autograd_lite.total"
-                )
-            grads = gradients_as_values(out, variables)
+            grads = gradients_as_values(_single_value(f(*values), "grad"), variables)
         return grads[0] if isinstance(argnums, int) else tuple(grads)
 
     return gradient
+
+
+def _single_value(out: object, who: str) -> Value:
+    """out, if f returned one Value; else a TypeError naming `who`."""
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"{who} needs f to return a single Value, got {type(out).__name__}; "
+            "reduce it first, e.g. with autograd_lite.total"
+        )
+    return out
 
 
 def _fresh_variable(arg: Value) -> Value:
@@ -189,12 +190,7 @@ def hessian(f: Callable[..., Value]) -> Callable[..., list[list[float]]]:
     def matrix(*args: float | Value) -> list[list[float]]:
         xs = [Value(a.data if isinstance(a, Value) else real_number(a, "hessian")) for a in args]
         with enable_grad():
-            out = f(*xs)
-            if not isinstance(out, Value):
-                raise TypeError(
-                    f"hessian needs f to return a single Value, got {type(out).__name__}"
-                )
-            first = gradients_as_values(out, xs)
+            first = gradients_as_values(_single_value(f(*xs), "hessian"), xs)
             return [[g.data for g in gradients_as_values(d_i, xs)] for d_i in first]
 
     return matrix
