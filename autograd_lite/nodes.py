@@ -92,15 +92,13 @@ def affine(
 ) -> list[Value]:
     """[zⱼ = Σₖ Θⱼₖ·xₖ + bⱼ for each row j of Θ]: a layer's pre-activations, z = Θx + b,
     one `dot` node per row (a bias of None: no bias). The inputs' numbers are read once
-    for all rows, and in the common case (Values and floats, no grad mode in force) the
-    nodes are made right here: a network makes thousands per step."""
+    for all rows: a network makes thousands of these nodes per step."""
     _length(xs, "inputs")
     if len(rows) != len(biases):
         raise ValueError(f"dot needs one bias per row, got {len(rows)} rows and {len(biases)}")
     numbers = _numbers_of(xs)
     if numbers is None:  # a number of another type: apply converts it (or refuses it)
         return [apply("dot", *ws, *xs, *_bias(b)) for ws, b in zip(rows, biases)]
-    inline = modes.current() is modes.DEFAULT
     zs = []
     for ws, b in zip(rows, biases):
         if _length(ws) != len(xs):
@@ -116,13 +114,7 @@ def affine(
             continue
         edges = (*ws, *xs, b, *numbers, *w_numbers, 1.0) if b is not None else (
             *ws, *xs, *numbers, *w_numbers)  # engine._d_dot's order  # fmt: skip
-        if inline:  # `node`, inlined
-            z_node = _new(Value)
-            z_node.data, z_node.grad, z_node.label = z, 0.0, None
-            z_node.op, z_node.edges = "dot", edges
-            zs.append(z_node)
-        else:
-            zs.append(node(z, "dot", edges))
+        zs.append(node(z, "dot", edges))
     return zs
 
 
