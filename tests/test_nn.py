@@ -148,11 +148,11 @@ def test_wrong_input_length_names_expected_and_actual() -> None:
 
 def test_bad_input_values_are_refused() -> None:
     mlp = MLP(2, [1], seed=0)
-    with pytest.raises(TypeError, match="input 1 must be a number or a Value"):
+    with pytest.raises(TypeError, match="MLP input 1 needs a real number, got str '2'"):
         mlp([1.0, "2"])  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="input 0 must be finite, got nan"):
+    with pytest.raises(ValueError, match="MLP input 0 needs a finite number, got nan"):
         mlp([math.nan, 1.0])
-    with pytest.raises(TypeError, match="needs a list of 2 numbers"):
+    with pytest.raises(TypeError, match="needs inputs as a list of 2 numbers"):
         mlp(1.0)  # type: ignore[arg-type]
 
 
@@ -167,11 +167,11 @@ def test_inputs_may_be_values_and_get_gradients() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((0, [1]), "MLP nin must be a positive int, got 0"),
+        ((0, [1]), "MLP nin must be a positive whole number, got 0"),
         ((2, []), "nouts must be a non-empty list"),
-        ((2, [2, 0]), "MLP layer width must be a positive int, got 0"),
-        ((2, [1.5]), "got 1.5"),
-        ((True, [1]), "got True"),
+        ((2, [2, 0]), "MLP layer width must be a positive whole number, got 0"),
+        ((2, [1.5]), "must be a whole number, got float 1.5"),
+        ((True, [1]), "MLP nin must be a whole number, got bool True"),
     ],
 )
 def test_bad_sizes_are_refused(args: tuple[object, object], message: str) -> None:
