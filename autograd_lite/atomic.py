@@ -1,7 +1,7 @@
 """All or nothing: change many attributes at once, or replace a file, so that an error or a
 Ctrl-C leaves either the old state or the new one, never a mix of the two.
 
-- `assign(changes)` sets `obj.name = value` for many objects in one step: optimizers
+- `assign(objects, names, values)` sets many attributes in one step: optimizers
   commit a step with it, and `MLP.load_parameters` its new parameters.
 - `write_bytes(path, data)` replaces a file: `MLP.save` writes a model with it.
 
@@ -15,7 +15,6 @@ import os
 import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from itertools import starmap
 from pathlib import Path
 
 __all__ = ["assign", "write_bytes"]
@@ -24,28 +23,28 @@ __all__ = ["assign", "write_bytes"]
 _consume: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 
 
-def assign(changes: Sequence[tuple[object, str, object]]) -> None:
-    """Sets `obj.name = value` for every (obj, name, value) in `changes`, all or nothing.
+def assign(objects: Sequence[object], names: Sequence[str], values: Sequence[object]) -> None:
+    """Sets `objects[i].<names[i]> = values[i]` for every i, all or nothing.
 
     Why a Ctrl-C cannot split it: CPython runs a Python signal handler (the one that
     raises KeyboardInterrupt) only between two bytecodes of Python code, never inside a
     call to C code (see the `signal` module's documentation). Here every assignment
-    runs inside one such call: `setattr` mapped over `changes` and consumed by a deque,
-    all three written in C. For plain attributes (the `data` slot of a Value, a list
-    held by an optimizer) no Python code runs until the last assignment is made, so a
-    Ctrl-C that arrives meanwhile is raised after it: the change is then complete.
-    Nothing is freed inside the call either (the old values are kept in `old`), so no
+    runs inside one such call: `setattr` mapped over the three lists and consumed by a
+    deque, all three written in C. For plain attributes (the `data` slot of a Value, a
+    list held by an optimizer) no Python code runs until the last assignment is made, so
+    a Ctrl-C that arrives meanwhile is raised after it: the change is then complete.
+    Nothing is freed inside the call either (`old` keeps the old values), so no
     `__del__` can run in the middle.
 
     If an assignment raises instead (an attribute that is a Python property, such as a
     test double, or a `__setattr__` written in Python), every attribute is set back to
     its old value, again in one call, and the error propagates: nothing changed.
     """
-    old = [(obj, name, getattr(obj, name)) for obj, name, _ in changes]
+    old = list(map(getattr, objects, names))
     try:
-        _consume(starmap(setattr, changes))
+        _consume(map(setattr, objects, names, values))
     except BaseException:
-        _consume(starmap(setattr, old))
+        _consume(map(setattr, objects, names, old))
         raise
 
 

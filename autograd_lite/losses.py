@@ -77,4 +77,6 @@ def _pairs(
 
 
 def _operand(x: object, loss: str, what: str, k: int) -> Operand:
-    return x if isinstance(x, Value) else real_number(x, f"{loss} {what} {k}")
+    if (x.__class__ is float and x - x == 0.0) or isinstance(x, Value):
+        return x  # a finite float or a Value, used as it is
+    return real_number(x, f"{loss} {what} {k}")

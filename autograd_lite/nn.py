@@ -86,7 +86,10 @@ def _check_inputs(x: object, nin: int, who: str) -> list[Input]:
     else TypeError/ValueError naming `who` (see `validation`)."""
     items = as_list(x, who, "inputs", nin)
     return [
-        xk if isinstance(xk, Value) else real_number(xk, f"{who} input {k}")
+        # a finite float or a Value is used as it is, without formatting the error's name
+        xk
+        if (xk.__class__ is float and xk - xk == 0.0) or isinstance(xk, Value)
+        else real_number(xk, f"{who} input {k}")
         for k, xk in enumerate(items)
     ]
 
@@ -94,9 +97,9 @@ def _check_inputs(x: object, nin: int, who: str) -> list[Input]:
 class Module:
     """Anything with parameters: `parameters()`, `named_parameters()`, `zero_grad()`.
 
-    A Layer holds Neurons and an MLP holds Layers; only a Neuron holds Values. So these
-    methods are written twice in all: once here, for a module made of sub-modules (the
-    list named by `_submodules`), and once in Neuron, which lists its own w and b.
+    A Layer holds Neurons and an MLP holds Layers: each names the list of its
+    sub-modules in `_submodules`, and the methods here walk it. A module that holds
+    Values itself (a Neuron) lists them in `named_parameters`.
     """
 
     #: The attribute holding the sub-modules, in order ("neurons" in a Layer).
@@ -105,23 +108,24 @@ class Module:
     def named_parameters(self) -> list[tuple[str, Value]]:
         """[(name, θ)] for every parameter, named by its path: 'layers.0.neurons.1.w.0'."""
         field = self._submodules
+        if not field:
+            return []
         return [
             (f"{field}.{i}.{name}", p)
-            for i, module in enumerate(self._children())
+            for i, module in enumerate(getattr(self, field))
             for name, p in module.named_parameters()
         ]
 
     def parameters(self) -> list[Value]:
         """[θ] for every parameter, in the order of `named_parameters()`."""
-        return [p for module in self._children() for p in module.parameters()]
+        if not self._submodules:
+            return [p for _, p in self.named_parameters()]
+        return [p for module in getattr(self, self._submodules) for p in module.parameters()]
 
     def zero_grad(self) -> None:
         """Sets ∂J/∂θ := 0 for every parameter (leaves accumulate across backward calls)."""
         for p in self.parameters():
             p.grad = 0.0
-
-    def _children(self) -> list[Module]:
-        return getattr(self, self._submodules) if self._submodules else []
 
 
 class Neuron(Module):
@@ -164,7 +168,8 @@ class Neuron(Module):
         return [*((f"w.{k}", w) for k, w in enumerate(self.w)), ("b", self.b)]
 
     def parameters(self) -> list[Value]:
-        """[Θⱼ₁, …, bⱼ]: the weights, then the bias."""
+        """[Θⱼ₁, …, bⱼ]: the weights, then the bias (as named_parameters, without building
+        the names: optimizers and zero_grad call this at every step)."""
         return [*self.w, self.b]
 
     def __repr__(self) -> str:
@@ -378,10 +383,8 @@ class MLP(Module):
         params = self.parameters()
         if len(values) != len(params):
             raise ValueError(f"MLP needs {len(params)} parameter values, got {len(values)}")
-        assign([
-            *((p, "data", v) for p, v in zip(params, values)),
-            *((p, "grad", 0.0) for p in params),
-        ])
+        assign([*params, *params], ["data"] * len(params) + ["grad"] * len(params),
+               [*values, *[0.0] * len(params)])
 
     def __repr__(self) -> str:
         return (

@@ -68,10 +68,12 @@ class Optimizer:
                     f"{type(self).__name__}.step: its state {state_name} would overflow "
                     "(a gradient is too large); no parameter was changed"
                 )
-        assign([
-            *((p, "data", d) for p, d in zip(self.params, new_data)),
-            *((self, name, value) for name, value in new_state.items()),
-        ])
+        params = self.params
+        assign(
+            [*params, *[self] * len(new_state)],
+            ["data"] * len(params) + list(new_state),
+            [*new_data, *new_state.values()],
+        )
 
     def _proposed_step(self) -> tuple[list[float], dict[str, object]]:
         """(the new θ for every parameter, the optimizer's new state by attribute name),

@@ -374,3 +374,20 @@ def test_parameters_are_named_parameters_in_the_same_order_at_every_level() -> N
         params = module.parameters()
         assert len(params) == len(named)
         assert all(p is q for p, q in zip(params, named, strict=True))
+
+
+def test_a_module_that_lists_its_own_values_gets_parameters_and_zero_grad() -> None:
+    from autograd_lite.nn import Module
+
+    class Scale(Module):
+        def __init__(self) -> None:
+            self.k = Value(2.0)
+
+        def named_parameters(self) -> list[tuple[str, Value]]:
+            return [("k", self.k)]
+
+    scale = Scale()
+    scale.k.grad = 3.0
+    assert scale.parameters() == [scale.k]
+    scale.zero_grad()
+    assert scale.k.grad == 0.0
