@@ -36,7 +36,7 @@ from typing import Any
 
 from . import atomic
 from .collector import no_gc
-from .validation import finite_numbers, is_finite_number
+from .validation import finite_numbers, is_finite_number, whole_number
 
 __all__ = [
     "FORMAT",
@@ -145,16 +145,19 @@ def from_dict(
     def bad(message: str) -> ValueError:
         return ValueError(f"{source}: {message}")
 
-    architecture = _architecture(data, bad)
+    architecture = _architecture(data, bad, max_layers)
     assert isinstance(data, dict)  # _architecture has checked it
-    count, depth = architecture.parameter_count(), len(architecture.nouts)
-    if count > max_parameters or depth > max_layers:
-        raise bad(
-            f"too large to load: {count:,} parameters and {depth:,} layers, where the limits "
-            f"are {max_parameters:,} parameters and {max_layers:,} layers (raise them with "
-            "max_parameters= and max_layers= if you trust this file)"
-        )
+    count = architecture.parameter_count()
+    if count > max_parameters:
+        raise bad(_too_large(f"{count:,} parameters", f"{max_parameters:,}", "max_parameters"))
     return architecture, _parameters(data["layers"], architecture, bad)
+
+
+def _too_large(size: str, limit: str, parameter: str) -> str:
+    return (
+        f"too large to load: {size}, where the limit is {limit} (raise it with {parameter}= "
+        "if you trust this file)"
+    )
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -217,30 +220,35 @@ def _reject_constant(name: str) -> float:
 # --- checking -----------------------------------------------------------------------------
 
 
-def _is_int(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _architecture(data: object, bad: Callable[[str], ValueError]) -> Architecture:
+def _architecture(
+    data: object, bad: Callable[[str], ValueError], max_layers: int
+) -> Architecture:
+    """The architecture, checked; the number of layers is checked against max_layers
+    before each width is looked at."""
     if not isinstance(data, dict):
         raise bad(f"not a model file (expected a JSON object, got {type(data).__name__})")
     if data.get("format") != FORMAT:
         raise bad(f"not a model file (format is {data.get('format')!r}, expected {FORMAT!r})")
     version = data.get("version")
-    if version != FORMAT_VERSION or not _is_int(version):
+    if type(version) is not int or version != FORMAT_VERSION:  # the type first: True == 1
         raise bad(f"unsupported version {version!r} (this autograd-lite reads {FORMAT_VERSION})")
     missing = {"nin", "nouts", "activation", "output_activation", "layers"} - data.keys()
     if missing:
         raise bad(f"missing keys {sorted(missing)}")
-    nin, nouts = data["nin"], data["nouts"]
-    if not _is_int(nin) or nin < 1:
-        raise bad(f"nin must be a positive int, got {nin!r}")
-    if not isinstance(nouts, list) or not nouts or not all(_is_int(n) and n >= 1 for n in nouts):
-        raise bad(f"nouts must be a non-empty list of positive ints, got {nouts!r:.60}")
+    nouts = data["nouts"]
+    if not isinstance(nouts, list) or not nouts:
+        raise bad(f"nouts must be a non-empty list of layer widths, got {nouts!r:.60}")
+    if len(nouts) > max_layers:
+        raise bad(_too_large(f"{len(nouts):,} layers", f"{max_layers:,}", "max_layers"))
+    try:
+        nin = whole_number(data["nin"], "nin")
+        widths = tuple(whole_number(n, f"nouts[{i}]") for i, n in enumerate(nouts))
+    except ValueError as error:
+        raise bad(str(error)) from None
     for key in ("activation", "output_activation"):
         if not isinstance(data[key], str):
             raise bad(f"{key} must be a string, got {data[key]!r:.60}")
-    return Architecture(nin, tuple(nouts), data["activation"], data["output_activation"])
+    return Architecture(nin, widths, data["activation"], data["output_activation"])
 
 
 def _parameters(

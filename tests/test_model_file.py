@@ -204,7 +204,7 @@ def model_text(nin: int, nouts: list[int], layers: str) -> str:
 def test_the_architecture_is_checked_before_the_layers(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text(model_text(1, [1] * 20_000, "[]"), "utf-8")  # 60 kB, claiming 20,000 layers
-    with pytest.raises(ValueError, match=r"too large to load: 40,000 parameters and 20,000 layers"):
+    with pytest.raises(ValueError, match="too large to load: 20,000 layers, where the limit is"):
         MLP.load(path)
 
 
@@ -218,17 +218,18 @@ def test_a_valid_file_of_a_million_width_1_layers_is_refused_quickly(tmp_path: P
     assert path.stat().st_size > 29_000_000
     with pytest.raises(ValueError, match="over the limit of 16,777,216 bytes"):
         MLP.load(path)
-    with pytest.raises(ValueError, match="too large to load: 2,000,000 parameters and 1,000,000"):
+    with pytest.raises(ValueError, match="too large to load: 1,000,000 layers"):
         MLP.load(path, max_bytes=2**25)
 
 
 def test_the_parameter_and_layer_limits_can_be_raised(tmp_path: Path) -> None:
     path, _ = saved(tmp_path)  # MLP(2, [3, 1]): 13 parameters in 2 layers
     model = MLP(2, [3, 1], seed=1)
-    for limits in ({"max_parameters": 12}, {"max_layers": 1}):
-        with pytest.raises(ValueError, match="13 parameters and 2 layers"):
+    for limits, message in (({"max_parameters": 12}, "13 parameters, where the limit is 12"),
+                            ({"max_layers": 1}, "2 layers, where the limit is 1")):
+        with pytest.raises(ValueError, match=message):
             MLP.load(path, **limits)
-        with pytest.raises(ValueError, match="13 parameters and 2 layers"):
+        with pytest.raises(ValueError, match=message):
             model.load_parameters(path, **limits)
     assert data_of(model) == data_of(MLP(2, [3, 1], seed=1))
     loaded = MLP.load(path, max_parameters=13, max_layers=2)

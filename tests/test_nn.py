@@ -304,6 +304,12 @@ def edit(change: str) -> str:
         d["nouts"] = [2, 0]
     elif change == "extra-key":
         layers[0][0]["c"] = 1.0
+    elif change == "nin-bool":
+        d["nin"] = True
+    elif change == "nouts-empty":
+        d["nouts"] = []
+    elif change == "activation-number":
+        d["output_activation"] = 3
     return json.dumps(d)
 
 
@@ -324,8 +330,11 @@ BAD_FILES = {
     "weight-type": (edit("weight-type"), r"layers\[0\]\[1\]\.w\[1\] should be a finite number"),
     "bias-bool": (edit("bias-bool"), r"layers\[0\]\[0\]\.b should be a finite number"),
     "activation": (edit("activation"), "unknown activation 'swish'"),
-    "nouts": (edit("nouts"), "nouts must be a non-empty list of positive ints"),
+    "nouts": (edit("nouts"), r"nouts\[1\] must be a positive whole number, got 0"),
     "extra-key": (edit("extra-key"), "keys 'w' and 'b'"),
+    "nin-bool": (edit("nin-bool"), "nin must be a whole number, got bool True"),
+    "nouts-empty": (edit("nouts-empty"), "nouts must be a non-empty list of layer widths"),
+    "activation-number": (edit("activation-number"), "output_activation must be a string, got 3"),
 }
 
 
