@@ -32,13 +32,14 @@ def assign(objects: Sequence[object], names: Sequence[str], values: Sequence[obj
     runs inside one such call: `setattr` mapped over the three lists and consumed by a
     deque, all three written in C. For plain attributes (the `data` slot of a Value, a
     list held by an optimizer) no Python code runs until the last assignment is made, so
-    a Ctrl-C that arrives meanwhile is raised after it: the change is then complete.
-    Nothing is freed inside the call either (`old` keeps the old values), so no
-    `__del__` can run in the middle.
+    a Ctrl-C that arrives meanwhile is raised only when the call returns. Nothing is
+    freed inside the call either (`old` keeps the old values), so no `__del__` can run
+    in the middle.
 
-    If an assignment raises instead (an attribute that is a Python property, such as a
-    test double, or a `__setattr__` written in Python), every attribute is set back to
-    its old value, again in one call, and the error propagates: nothing changed.
+    An exception raised in the `try` (that Ctrl-C, or an assignment that fails: an
+    attribute that is a Python property, such as a test double, or a `__setattr__`
+    written in Python) sets every attribute back to its old value, again in one call,
+    and propagates: nothing changed. A Ctrl-C after the `try` finds the change complete.
     """
     old = list(map(getattr, objects, names))
     try:

@@ -68,6 +68,8 @@ class Optimizer:
                     f"{type(self).__name__}.step: its state {state_name} would overflow "
                     "(a gradient is too large); no parameter was changed"
                 )
+        # Everything is worked out and checked above; the commit is one call that a Ctrl-C
+        # cannot split, and that undoes itself if an assignment fails (see atomic.assign).
         params = self.params
         assign(
             [*params, *[self] * len(new_state)],
