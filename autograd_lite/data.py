@@ -13,7 +13,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from .validation import is_finite_number
+from .validation import finite_numbers, real_number, whole_number
 
 __all__ = ["quadratic", "standardize", "two_moons", "xor"]
 
@@ -38,10 +38,10 @@ def two_moons(
     points. Each coordinate then gets Gaussian noise with standard deviation `noise`,
     drawn from `random.Random(seed)`.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"two_moons needs n ≥ 2 points (an int), got {n!r}")
-    if not is_finite_number(noise) or noise < 0.0:
-        raise ValueError(f"two_moons needs a finite noise ≥ 0, got {noise!r}")
+    n = whole_number(n, "two_moons n", minimum=2)
+    noise = real_number(noise, "two_moons noise")
+    if noise < 0.0:
+        raise ValueError(f"two_moons needs a noise ≥ 0, got {noise!r}")
     rng = random.Random(seed)
     n0 = (n + 1) // 2
     points: list[list[float]] = []
@@ -75,11 +75,9 @@ def standardize(
     original units. Raises ValueError for fewer than two values, a non-finite value, or
     values that are all equal (σ = 0).
     """
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) < 2:
+    values = finite_numbers(values, "standardize", "values")
+    if len(values) < 2:
         raise ValueError(f"standardize needs a list of at least two numbers, got {values!r}")
-    for k, v in enumerate(values):
-        if not is_finite_number(v):
-            raise ValueError(f"standardize needs finite numbers, got {v!r} at index {k}")
     try:
         mean = math.fsum(values) / len(values)
         std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))

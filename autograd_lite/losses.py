@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from . import nodes
 from .engine import Value
-from .validation import is_finite_number
+from .validation import as_list, real_number
 
 __all__ = ["binary_cross_entropy_with_logits", "half_squared_error", "mse"]
 
@@ -59,23 +59,24 @@ def binary_cross_entropy_with_logits(
 def _pairs(
     outputs: Sequence[Operand], targets: Sequence[Operand], loss: str
 ) -> list[tuple[Operand, Operand]]:
-    """[(aₖ, yₖ)], or ValueError naming the loss if the lengths differ or are 0."""
-    for name, seq in (("outputs", outputs), ("targets", targets)):
-        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
-            raise TypeError(f"{loss} needs a list of {name}, got {type(seq).__name__} {seq!r}")
-    if len(outputs) != len(targets):
+    """[(aₖ, yₖ)], numbers made floats (NumPy's too), or an error naming the loss if the
+    lengths differ or are 0, or an entry is not a finite number or a Value."""
+    a_list = as_list(outputs, loss, "outputs")
+    y_list = as_list(targets, loss, "targets")
+    if len(a_list) != len(y_list):
         raise ValueError(
-            f"{loss} needs as many outputs as targets, got {len(outputs)} outputs "
-            f"and {len(targets)} targets"
+            f"{loss} needs as many outputs as targets, got {len(a_list)} outputs "
+            f"and {len(y_list)} targets"
         )
-    if not outputs:
+    if not a_list:
         raise ValueError(f"{loss} needs at least one output, got none")
-    pairs: list[tuple[Operand, Operand]] = []
-    for k, (a, y) in enumerate(zip(outputs, targets)):
-        for name, v in (("output", a), ("target", y)):
-            if isinstance(v, Value):
-                continue
-            if not is_finite_number(v):
-                raise ValueError(f"{loss} {name} {k} must be a finite number or a Value, got {v!r}")
-        pairs.append((a, y))
-    return pairs
+    return [
+        (_operand(a, loss, "output", k), _operand(y, loss, "target", k))
+        for k, (a, y) in enumerate(zip(a_list, y_list))
+    ]
+
+
+def _operand(x: object, loss: str, what: str, k: int) -> Operand:
+    if (x.__class__ is float and x - x == 0.0) or isinstance(x, Value):
+        return x  # a finite float or a Value, used as it is
+    return real_number(x, f"{loss} {what} {k}")

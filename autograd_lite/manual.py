@@ -18,10 +18,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .engine import Value
-from .nn import LEAKY_SLOPE, MLP
+from .engine import LEAKY_SLOPE, Value
+from .nn import MLP
 from .notation import layer_number
-from .validation import is_finite_number
+from .validation import as_list, finite_numbers
 
 __all__ = ["LayerTrace", "backprop", "by_layer", "g", "g_prime", "trace"]
 
@@ -154,15 +154,6 @@ def by_layer(mlp: MLP, flat: Sequence[float]) -> list[tuple[list[list[float]], l
 
 
 def _numbers(values: Sequence[float | Value], n: int, who: str, what: str) -> list[float]:
-    """values as n finite floats (a Value gives its data), or ValueError naming who."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{who} needs {what} as a list of {n} numbers, got {values!r}")
-    if len(values) != n:
-        raise ValueError(f"{who} expects {n} {what}, got {len(values)}: {list(values)!r}")
-    out = []
-    for k, v in enumerate(values):
-        f = v.data if isinstance(v, Value) else v
-        if not is_finite_number(f):
-            raise ValueError(f"{who}: {what}[{k}] must be a finite number, got {v!r}")
-        out.append(float(f))
-    return out
+    """values as n finite floats (a Value gives its data), or an error naming who."""
+    items = as_list(values, who, what, n)
+    return finite_numbers([v.data if isinstance(v, Value) else v for v in items], who, what)

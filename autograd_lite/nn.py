@@ -9,23 +9,27 @@ layer l = i + 2,
 so `mlp.layers[0].neurons[j - 1].w[k - 1]` is Θ⁽²⁾ⱼₖ, and every parameter carries that
 name as its `label` (graph drawings show it).
 
-Models save to JSON (never pickle) with a format version and the architecture.
+Inputs may be any list-like collection of numbers or Values: lists, tuples, NumPy arrays,
+with NumPy's scalars among the numbers. Models save to JSON (never pickle): the file
+format, and the limits on what a load accepts, live in `model_file`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from . import nodes
-from .engine import Value
+from . import model_file, nodes
+from .atomic import assign
+from .collector import no_gc
+from .engine import LEAKY_SLOPE, Value
+from .model_file import FORMAT, FORMAT_VERSION, MAX_BYTES, MAX_LAYERS, MAX_PARAMETERS
 from .modes import no_grad
 from .notation import bias_label, layer_number, weight_label
-from .validation import is_finite_number
+from .validation import as_list, real_number, whole_number
 
 __all__ = [
     "ACTIVATIONS",
@@ -40,13 +44,9 @@ __all__ = [
     "check_activation",
 ]
 
-#: The activations g a layer can use, hidden or output alike.
+#: The activations g a layer can use, hidden or output alike. "leaky_relu" layers use
+#: g(z) = LEAKY_SLOPE·z for z ≤ 0: the engine's slope, re-exported here.
 ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
-#: g(z) = slope·z for z ≤ 0 in "leaky_relu" layers (manual.py uses the same slope).
-LEAKY_SLOPE = 0.01
-#: What `MLP.save` writes into the file, and what `MLP.load` accepts.
-FORMAT = "autograd-lite.mlp"
-FORMAT_VERSION = 1
 
 Input = float | Value
 
@@ -82,36 +82,45 @@ def _init_bound(activation: str, fan_in: int, fan_out: int) -> float:
 
 
 def _check_inputs(x: object, nin: int, who: str) -> list[Input]:
-    """x as a list of nin numbers or Values, or ValueError/TypeError naming `who`."""
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        raise TypeError(
-            f"{who} needs a list of {nin} numbers or Values, got {type(x).__name__} {x!r}"
-        )
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}: {list(x)!r}")
-    checked: list[Input] = []
-    for k, xk in enumerate(x):
-        if isinstance(xk, Value):
-            checked.append(xk)
-            continue
-        if isinstance(xk, bool) or not isinstance(xk, (int, float)):
-            raise TypeError(f"{who} input {k} must be a number or a Value, got {xk!r}")
-        if not is_finite_number(xk):
-            raise ValueError(f"{who} input {k} must be finite, got {xk!r}")
-        checked.append(float(xk))
-    return checked
+    """x as a list of nin inputs: Values as they are, any real number as a finite float;
+    else TypeError/ValueError naming `who` (see `validation`)."""
+    items = as_list(x, who, "inputs", nin)
+    return [
+        # a finite float or a Value is used as it is, without formatting the error's name
+        xk
+        if (xk.__class__ is float and xk - xk == 0.0) or isinstance(xk, Value)
+        else real_number(xk, f"{who} input {k}")
+        for k, xk in enumerate(items)
+    ]
 
 
 class Module:
-    """Anything with parameters: `parameters()`, `named_parameters()`, `zero_grad()`."""
+    """Anything with parameters: `parameters()`, `named_parameters()`, `zero_grad()`.
+
+    A Layer holds Neurons and an MLP holds Layers: each names the list of its
+    sub-modules in `_submodules`, and the methods here walk it. A module that holds
+    Values itself (a Neuron) lists them in `named_parameters`.
+    """
+
+    #: The attribute holding the sub-modules, in order ("neurons" in a Layer).
+    _submodules: ClassVar[str] = ""
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """[(name, θ)] for every parameter; subclasses list theirs."""
-        return []
+        """[(name, θ)] for every parameter, named by its path: 'layers.0.neurons.1.w.0'."""
+        field = self._submodules
+        if not field:
+            return []
+        return [
+            (f"{field}.{i}.{name}", p)
+            for i, module in enumerate(getattr(self, field))
+            for name, p in module.named_parameters()
+        ]
 
     def parameters(self) -> list[Value]:
         """[θ] for every parameter, in the order of `named_parameters()`."""
-        return [p for _, p in self.named_parameters()]
+        if not self._submodules:
+            return [p for _, p in self.named_parameters()]
+        return [p for module in getattr(self, self._submodules) for p in module.parameters()]
 
     def zero_grad(self) -> None:
         """Sets ∂J/∂θ := 0 for every parameter (leaves accumulate across backward calls)."""
@@ -137,7 +146,7 @@ class Neuron(Module):
         fan_out: int = 1,
         rng: random.Random | None = None,
     ) -> None:
-        _check_size(nin, "Neuron nin")
+        nin = whole_number(nin, "Neuron nin")
         self.activation = check_activation(activation)
         bound = _init_bound(self.activation, nin, fan_out)
         rng = rng if rng is not None else random.Random()
@@ -151,7 +160,7 @@ class Neuron(Module):
         """a = g(z), with z = w·x + b built as one `dot` node."""
         return self._forward(_check_inputs(x, len(self.w), "Neuron"))
 
-    def _forward(self, x: list[Input]) -> Value:
+    def _forward(self, x: Sequence[Input]) -> Value:
         return activate(nodes.dot(self.w, x, self.b), self.activation)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -159,7 +168,8 @@ class Neuron(Module):
         return [*((f"w.{k}", w) for k, w in enumerate(self.w)), ("b", self.b)]
 
     def parameters(self) -> list[Value]:
-        # as named_parameters, without building names: optimizers and zero_grad call it
+        """[Θⱼ₁, …, bⱼ]: the weights, then the bias (as named_parameters, without building
+        the names: optimizers and zero_grad call this at every step)."""
         return [*self.w, self.b]
 
     def __repr__(self) -> str:
@@ -167,7 +177,12 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """Layer l: a⁽ˡ⁾ = g(Θ⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾), `nout` neurons reading `nin` inputs."""
+    """Layer l: a⁽ˡ⁾ = g(Θ⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾), `nout` neurons reading `nin` inputs.
+
+    Its parameters run neuron by neuron: 'neurons.j.w.k' is Θⱼ₊₁,ₖ₊₁.
+    """
+
+    _submodules = "neurons"
 
     def __init__(
         self,
@@ -178,8 +193,8 @@ class Layer(Module):
         layer: int = 2,
         rng: random.Random | None = None,
     ) -> None:
-        _check_size(nin, "Layer nin")
-        _check_size(nout, "Layer nout")
+        nin = whole_number(nin, "Layer nin")
+        nout = whole_number(nout, "Layer nout")
         self.activation = check_activation(activation)
         self.neurons = [
             Neuron(nin, activation, layer=layer, index=j, fan_out=nout, rng=rng)
@@ -190,21 +205,10 @@ class Layer(Module):
         """[a⁽ˡ⁾₁, …]: always a list, even for one neuron."""
         return self._forward(_check_inputs(x, len(self.neurons[0].w), "Layer"))
 
-    def _forward(self, x: list[Input]) -> list[Value]:
+    def _forward(self, x: Sequence[Input]) -> list[Value]:
         neurons = self.neurons
         zs = nodes.affine([n.w for n in neurons], x, [n.b for n in neurons])
         return [activate(z, self.activation) for z in zs]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """[('neurons.j.w.k', Θⱼₖ), …, ('neurons.j.b', bⱼ), …], neuron by neuron."""
-        return [
-            (f"neurons.{j}.{name}", p)
-            for j, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
-
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer({len(self.neurons[0].w)}, {len(self.neurons)}, {self.activation!r})"
@@ -218,8 +222,11 @@ class MLP(Module):
     Weights start He/Kaiming uniform for relu and leaky_relu layers, Xavier/Glorot
     uniform otherwise; biases start at 0. Each model draws from its own
     `random.Random(seed)`, so a seed reproduces a model exactly (seed=None: fresh
-    randomness).
+    randomness). Its parameters run layer by layer: 'layers.i.neurons.j.w.k' is
+    Θ⁽ⁱ⁺²⁾ⱼ₊₁,ₖ₊₁.
     """
+
+    _submodules = "layers"
 
     def __init__(
         self,
@@ -229,27 +236,23 @@ class MLP(Module):
         output_activation: str = "linear",
         seed: int | None = None,
     ) -> None:
-        _check_size(nin, "MLP nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+        nin = whole_number(nin, "MLP nin")
+        widths = as_list(nouts, "MLP", "nouts (the layer widths)")
+        if not widths:
             raise ValueError(f"MLP nouts must be a non-empty list of layer widths, got {nouts!r}")
-        for n in nouts:
-            _check_size(n, "MLP layer width")
-        check_activation(activation)
-        check_activation(output_activation, "output_activation")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"MLP seed must be an int or None, got {seed!r}")
         self.nin = nin
-        self.nouts = list(nouts)
-        self.activation = activation
-        self.output_activation = output_activation
-        self.seed = seed
-        rng = random.Random(seed)
+        self.nouts = [whole_number(n, "MLP layer width") for n in widths]
+        self.activation = check_activation(activation)
+        self.output_activation = check_activation(output_activation, "output_activation")
+        self.seed = None if seed is None else whole_number(seed, "MLP seed", minimum=None)
+        rng = random.Random(self.seed)
         sizes = [nin, *self.nouts]
+        last = len(self.nouts) - 1
         self.layers = [
             Layer(
                 sizes[i],
                 sizes[i + 1],
-                output_activation if i == len(self.nouts) - 1 else activation,
+                output_activation if i == last else activation,
                 layer=layer_number(i),
                 rng=rng,
             )
@@ -257,24 +260,13 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
-        """[a⁽ᴸ⁾₁, …]: the outputs, always a list."""
-        a: list[Input] = _check_inputs(x, self.nin, "MLP")
+        """[a⁽ᴸ⁾₁, …]: the outputs, always a list. The input is checked once, here."""
+        a: Sequence[Input] = _check_inputs(x, self.nin, "MLP")
         out: list[Value] = []
         for layer in self.layers:
             out = layer._forward(a)
-            a = list(out)
+            a = out
         return out
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """[('layers.i.neurons.j.w.k', Θ⁽ⁱ⁺²⁾ⱼ₊₁,ₖ₊₁), …]: layer by layer, weights then bias."""
-        return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
-        ]
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
 
     def relu_activity(self, xs: Sequence[Sequence[Input]]) -> list[list[float]]:
         """[[fraction of samples with z⁽ˡ⁾ⱼ > 0 for each unit j] for each layer].
@@ -285,82 +277,114 @@ class MLP(Module):
         that unit's gate is open (z > 0). A unit at 0.0 is dead: no sample gets a
         gradient through it, so plain gradient descent never revives it. For every
         other activation (leaky_relu included: its gate never fully closes) the list
-        is empty. Computed on floats; no graph is built.
+        is empty. Runs the layers' own forward pass under no_grad: no graph is built.
         """
-        if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or not xs:
+        samples = as_list(xs, "relu_activity", "input samples")
+        if not samples:
             raise ValueError("relu_activity needs a non-empty list of input samples")
         checked = [
-            _check_inputs(x, self.nin, f"relu_activity sample {s}")
-            for s, x in enumerate(xs)
+            _check_inputs(x, self.nin, f"relu_activity sample {s}") for s, x in enumerate(samples)
         ]
         counts = [[0] * len(layer.neurons) for layer in self.layers]
-        with no_grad():  # only the numbers z are needed: no graph
+        with no_grad():  # only the numbers are needed: no graph
             for x in checked:
-                a = x
-                for i, layer in enumerate(self.layers):
-                    z = [nodes.dot(n.w, a, n.b) for n in layer.neurons]
-                    counts[i] = [c + (zj.data > 0.0) for c, zj in zip(counts[i], z)]
-                    a = [activate(zj, layer.activation) for zj in z]
+                a: Sequence[Input] = x
+                for layer, count in zip(self.layers, counts):
+                    out = layer._forward(a)
+                    # relu(z) > 0 exactly when z > 0: the gate is open
+                    count[:] = [c + (aj.data > 0.0) for c, aj in zip(count, out)]
+                    a = out
         return [
-            [c / len(xs) for c in counts[i]] if layer.activation == "relu" else []
-            for i, layer in enumerate(self.layers)
+            [c / len(checked) for c in count] if layer.activation == "relu" else []
+            for layer, count in zip(self.layers, counts)
         ]
 
-    # --- JSON ---------------------------------------------------------------------------
+    # --- the model file (the format is model_file's) ----------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         """The model as JSON-ready data: format, version, architecture and parameters."""
-        return {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "nin": self.nin,
-            "nouts": list(self.nouts),
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-            "layers": [
-                [{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons]
-                for layer in self.layers
-            ],
-        }
+        return model_file.to_dict(self._architecture(), [p.data for p in self.parameters()])
 
     def save(self, path: str | Path) -> Path:
-        """The path written: the model as JSON (floats round-trip exactly)."""
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n", "utf-8")
-        return path
+        """The path written: the model as JSON (floats round-trip exactly).
+
+        The old file, if any, is replaced all or nothing: if the save fails (a full
+        disk, a Ctrl-C) it is left byte for byte as it was.
+        """
+        return model_file.save(path, self._architecture(), [p.data for p in self.parameters()])
 
     @classmethod
     def from_dict(cls, data: object, source: str = "model data") -> MLP:
         """A new MLP from `to_dict()` data, after checking all of it (ValueError if bad)."""
-        arch, values = _validate(data, source)
-        mlp = cls(arch["nin"], arch["nouts"], arch["activation"], arch["output_activation"])
-        mlp._assign(values)
-        return mlp
+        return cls._build(*model_file.from_dict(data, source), source)
 
     @classmethod
-    def load(cls, path: str | Path) -> MLP:
-        """A new MLP read from a `save` file; ValueError naming what is wrong if it is bad."""
-        return cls.from_dict(_read_json(path), str(path))
+    def load(
+        cls,
+        path: str | Path,
+        *,
+        max_bytes: int = MAX_BYTES,
+        max_parameters: int = MAX_PARAMETERS,
+        max_layers: int = MAX_LAYERS,
+    ) -> MLP:
+        """A new MLP read from a `save` file; ValueError naming what is wrong if it is bad.
 
-    def load_parameters(self, path: str | Path) -> None:
-        """Sets every θ from a `save` file of the same architecture.
-
-        Everything is checked before anything is assigned: on a corrupt file, a wrong
-        version or another architecture it raises ValueError and this model is unchanged.
+        Only a regular file of at most `max_bytes` bytes, describing at most
+        `max_parameters` parameters in `max_layers` layers, is read (see `model_file`
+        for the defaults); the sizes are checked before anything is built.
         """
-        arch, values = _validate(_read_json(path), str(path))
-        mine = {k: v for k, v in self.to_dict().items() if k in arch}
-        if arch != mine:
+        architecture, values = model_file.read(
+            path, max_bytes=max_bytes, max_parameters=max_parameters, max_layers=max_layers
+        )
+        return cls._build(architecture, values, str(path))
+
+    def load_parameters(
+        self,
+        path: str | Path,
+        *,
+        max_bytes: int = MAX_BYTES,
+        max_parameters: int = MAX_PARAMETERS,
+        max_layers: int = MAX_LAYERS,
+    ) -> None:
+        """Sets every θ (and zeroes its ∂J/∂θ) from a `save` file of the same architecture.
+
+        Everything is checked before anything is assigned, and the assignment is all or
+        nothing: on a bad file, another architecture or a Ctrl-C, this model is unchanged.
+        The limits are `load`'s.
+        """
+        architecture, values = model_file.read(
+            path, max_bytes=max_bytes, max_parameters=max_parameters, max_layers=max_layers
+        )
+        _check_activations(architecture, str(path))
+        if architecture != self._architecture():
             raise ValueError(
-                f"{path}: the file holds a model with architecture {arch}, "
-                f"but this model is {mine}"
+                f"{path}: the file holds a model with architecture {architecture}, "
+                f"but this model is {self._architecture()}"
             )
         self._assign(values)
 
+    @classmethod
+    def _build(
+        cls, architecture: model_file.Architecture, values: list[float], source: str
+    ) -> MLP:
+        _check_activations(architecture, source)
+        a = architecture
+        with no_gc():  # a model holds no reference cycles: see model_file.read
+            mlp = cls(a.nin, a.nouts, a.activation, a.output_activation)
+            mlp._assign(values)
+        return mlp
+
+    def _architecture(self) -> model_file.Architecture:
+        return model_file.Architecture(
+            self.nin, tuple(self.nouts), self.activation, self.output_activation
+        )
+
     def _assign(self, values: list[float]) -> None:
-        for p, v in zip(self.parameters(), values, strict=True):
-            p.data = v
-            p.grad = 0.0
+        params = self.parameters()
+        if len(values) != len(params):
+            raise ValueError(f"MLP needs {len(params)} parameter values, got {len(values)}")
+        assign([*params, *params], ["data"] * len(params) + ["grad"] * len(params),
+               [*values, *[0.0] * len(params)])
 
     def __repr__(self) -> str:
         return (
@@ -372,79 +396,9 @@ class MLP(Module):
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _check_size(n: object, what: str) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-
-
-def _read_json(path: str | Path) -> object:
+def _check_activations(architecture: model_file.Architecture, source: str) -> None:
     try:
-        text = Path(path).read_text("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not a model file (not UTF-8 text: {error.reason})") from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
-        raise ValueError(f"{path}: not a model file (corrupt JSON: {error})") from None
-
-
-def _reject_constant(name: str) -> float:
-    # JSON has no NaN or Infinity; Python's json would accept them, a model must not.
-    raise ValueError(f"non-finite number {name}")
-
-
-def _is_int(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _validate(data: object, source: str) -> tuple[dict[str, Any], list[float]]:
-    """(architecture, parameter values in parameters() order), or ValueError saying what."""
-
-    def bad(message: str) -> ValueError:
-        return ValueError(f"{source}: {message}")
-
-    if not isinstance(data, dict):
-        raise bad(f"not a model file (expected a JSON object, got {type(data).__name__})")
-    if data.get("format") != FORMAT:
-        raise bad(f"not a model file (format is {data.get('format')!r}, expected {FORMAT!r})")
-    version = data.get("version")
-    if version != FORMAT_VERSION or not _is_int(version):
-        raise bad(f"unsupported version {version!r} (this autograd-lite reads {FORMAT_VERSION})")
-    missing = {"nin", "nouts", "activation", "output_activation", "layers"} - data.keys()
-    if missing:
-        raise bad(f"missing keys {sorted(missing)}")
-    nin, nouts = data["nin"], data["nouts"]
-    if not _is_int(nin) or nin < 1:
-        raise bad(f"nin must be a positive int, got {nin!r}")
-    if not isinstance(nouts, list) or not nouts or not all(_is_int(n) and n >= 1 for n in nouts):
-        raise bad(f"nouts must be a non-empty list of positive ints, got {nouts!r}")
-    try:
-        check_activation(data["activation"])
-        check_activation(data["output_activation"], "output_activation")
+        check_activation(architecture.activation)
+        check_activation(architecture.output_activation, "output_activation")
     except ValueError as error:
-        raise bad(str(error)) from None
-    layers = data["layers"]
-    if not isinstance(layers, list) or len(layers) != len(nouts):
-        raise bad(f"expected {len(nouts)} layers (nouts={nouts}), got {_len(layers)}")
-    values: list[float] = []
-    for i, (layer, nout, fan_in) in enumerate(zip(layers, nouts, [nin, *nouts])):
-        if not isinstance(layer, list) or len(layer) != nout:
-            raise bad(f"layers[{i}] should hold {nout} neurons, got {_len(layer)}")
-        for j, neuron in enumerate(layer):
-            where = f"layers[{i}][{j}]"
-            if not isinstance(neuron, dict) or set(neuron) != {"w", "b"}:
-                raise bad(f"{where} should be an object with keys 'w' and 'b', got {neuron!r}")
-            w = neuron["w"]
-            if not isinstance(w, list) or len(w) != fan_in:
-                raise bad(f"{where}.w should hold {fan_in} weights, got {_len(w)}")
-            for k, x in enumerate([*w, neuron["b"]]):
-                if not is_finite_number(x):
-                    name = f"{where}.w[{k}]" if k < fan_in else f"{where}.b"
-                    raise bad(f"{name} should be a finite number, got {x!r}")
-                values.append(float(x))
-    arch = {k: data[k] for k in ("nin", "nouts", "activation", "output_activation")}
-    return arch, values
-
-
-def _len(x: object) -> str:
-    return f"{len(x)} ({type(x).__name__})" if isinstance(x, (list, dict)) else repr(x)
+        raise ValueError(f"{source}: {error}") from None

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from .atomic import assign
 from .engine import Value
-from .validation import is_finite_number
+from .validation import as_list, real_number
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -44,10 +45,14 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Updates every θ from its ∂J/∂θ, or raises ValueError and changes nothing.
+        """Updates every θ from its ∂J/∂θ, all or nothing.
 
-        All new values are worked out first and checked: a θ (or an optimizer state such
-        as Adam's v) that would overflow to ±inf stops the step before anything changes.
+        All new values are worked out first and checked: a non-finite gradient, or a θ
+        (or an optimizer state such as Adam's v) that would overflow to ±inf, raises
+        ValueError before anything changes. Then every θ and every piece of state (SGD's
+        velocity; Adam's m, v and t) is set in one `atomic.assign`, which a Ctrl-C
+        cannot split: after a KeyboardInterrupt the optimizer and its parameters are
+        exactly as before the step or exactly as after it.
         """
         self._check_grads()
         new_data, new_state = self._proposed_step()
@@ -58,18 +63,23 @@ class Optimizer:
                     "(a smaller learning rate may help); no parameter was changed"
                 )
         for state_name, values in new_state.items():
-            if not all(map(math.isfinite, values)):
+            if isinstance(values, list) and not all(map(math.isfinite, values)):
                 raise ValueError(
                     f"{type(self).__name__}.step: its state {state_name} would overflow "
                     "(a gradient is too large); no parameter was changed"
                 )
-        for state_name, values in new_state.items():
-            setattr(self, state_name, values)
-        for p, d in zip(self.params, new_data):
-            p.data = d
+        # Everything is worked out and checked above; the commit is one call that a Ctrl-C
+        # cannot split, and that undoes itself if an assignment fails (see atomic.assign).
+        params = self.params
+        assign(
+            [*params, *[self] * len(new_state)],
+            ["data"] * len(params) + list(new_state),
+            [*new_data, *new_state.values()],
+        )
 
-    def _proposed_step(self) -> tuple[list[float], dict[str, list[float]]]:
-        """(the new θ for every parameter, the optimizer's new state), changing nothing."""
+    def _proposed_step(self) -> tuple[list[float], dict[str, object]]:
+        """(the new θ for every parameter, the optimizer's new state by attribute name),
+        changing nothing."""
         raise NotImplementedError
 
     def _check_grads(self) -> None:
@@ -95,7 +105,7 @@ class SGD(Optimizer):
         super().__init__(params, "SGD")
         self.velocity = [0.0] * len(self.params)
 
-    def _proposed_step(self) -> tuple[list[float], dict[str, list[float]]]:
+    def _proposed_step(self) -> tuple[list[float], dict[str, object]]:
         """θ := θ − α ∂J/∂θ (plain), or v := μv + ∂J/∂θ; θ := θ − αv (momentum)."""
         if self.momentum == 0.0:
             return [p.data - self.lr * p.grad for p in self.params], {}
@@ -115,11 +125,10 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         self.lr = _hyper(lr, "Adam lr", low=0.0, low_open=True)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Adam betas must be a pair (β₁, β₂), got {betas!r}")
+        beta1, beta2 = as_list(betas, "Adam", "betas (β₁, β₂)", 2)
         self.betas = (
-            _hyper(betas[0], "Adam β₁ (betas[0])", low=0.0, high=1.0),
-            _hyper(betas[1], "Adam β₂ (betas[1])", low=0.0, high=1.0),
+            _hyper(beta1, "Adam β₁ (betas[0])", low=0.0, high=1.0),
+            _hyper(beta2, "Adam β₂ (betas[1])", low=0.0, high=1.0),
         )
         # ε > 0 keeps m̂/(√v̂ + ε) finite when a gradient is exactly 0 from the start.
         self.eps = _hyper(eps, "Adam eps", low=0.0, low_open=True)
@@ -128,12 +137,8 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def step(self) -> None:
+    def _proposed_step(self) -> tuple[list[float], dict[str, object]]:
         """θ := θ − α m̂ / (√v̂ + ε) for every parameter; t := t + 1."""
-        super().step()
-        self.t += 1
-
-    def _proposed_step(self) -> tuple[list[float], dict[str, list[float]]]:
         beta1, beta2 = self.betas
         t = self.t + 1
         # The bias corrections undo the pull of m = v = 0 towards 0 in the first steps.
@@ -145,18 +150,16 @@ class Adam(Optimizer):
             p.data - self.lr * (m_i / correction1) / (math.sqrt(v_i / correction2) + self.eps)
             for p, m_i, v_i in zip(self.params, m, v)
         ]
-        return new_data, {"m": m, "v": v}
+        return new_data, {"m": m, "v": v, "t": t}
 
 
 def _hyper(
     x: object, name: str, *, low: float, high: float = math.inf, low_open: bool = False
 ) -> float:
-    """x as a float in [low, high) (or (low, high) if low_open), else ValueError naming it."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ValueError(f"{name} must be a number, got {x!r}")
-    f = float(x) if is_finite_number(x) else math.inf
+    """x as a float in [low, high) (or (low, high) if low_open), else an error naming it."""
+    f = real_number(x, name)  # TypeError for a non-number; ValueError for NaN, ±inf, 10**400
     too_low = f <= low if low_open else f < low
-    if not math.isfinite(f) or too_low or f >= high:
+    if too_low or f >= high:
         bracket = "(" if low_open else "["
         raise ValueError(f"{name} must be in {bracket}{low:g}, {high:g}), got {x!r}")
     return f

@@ -7,19 +7,19 @@ y a fit explains).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from tqdm.auto import trange
-
 from . import nodes
+from .collector import no_gc
 from .engine import Value
 from .losses import half_squared_error
 from .modes import no_grad
 from .optim import SGD, Optimizer
-from .validation import is_finite_number
+from .validation import as_list, finite_numbers, real_number, whole_number
 
-__all__ = ["DivergenceError", "Model", "fit", "predict", "r_squared"]
+__all__ = ["DivergenceError", "FitInterrupted", "Model", "fit", "predict", "r_squared"]
 
 Sample = float | Sequence[float]
 Loss = Callable[[list[Value], list[float]], Value]
@@ -32,11 +32,24 @@ class Model(Protocol):
 
     def parameters(self) -> list[Value]: ...
 
-    def zero_grad(self) -> None: ...
-
 
 class DivergenceError(ValueError):
     """Training produced a non-finite loss or gradient (usually: the learning rate is too big)."""
+
+
+class FitInterrupted(KeyboardInterrupt):
+    """`fit` was stopped by Ctrl-C (a KeyboardInterrupt). It is a KeyboardInterrupt, so it
+    stops a script as Ctrl-C always does; catch it to keep what was done.
+
+    `history` holds J̄ for each epoch that ran to its end, `epoch` is the epoch that was
+    interrupted (from 1). The model is consistent: every optimizer step was taken whole
+    or not at all, so θ is as it was after the last step taken.
+    """
+
+    def __init__(self, history: list[float], epoch: int) -> None:
+        super().__init__(f"fit was interrupted in epoch {epoch}, after {len(history)} full epochs")
+        self.history = history
+        self.epoch = epoch
 
 
 def fit(
@@ -52,10 +65,12 @@ def fit(
     """[J̄ for each epoch]: the mean per-sample loss J(model(x), y) over each epoch.
 
     Each step takes a batch of samples, forms J_batch = (1/|batch|) Σ loss(model(x), y),
-    zeroes every ∂J/∂θ, runs `J_batch.backward()` and `optimizer.step()`.
+    zeroes the optimizer's ∂J/∂θ, runs `J_batch.backward()` and `optimizer.step()`.
+    The gradients of the last step stay in each `p.grad`.
 
-    - `xs`, `ys`: one entry per sample, each a list of floats or a single float (wrapped
-      as a one-element list, handy for `data.quadratic()`).
+    - `xs`, `ys`: one entry per sample, each a list of numbers or a single number
+      (wrapped as a one-element list, handy for `data.quadratic()`). Any real numbers
+      do, NumPy's included: a NumPy array of samples works.
     - `loss`: J(outputs, targets) → Value; default `half_squared_error`, Σ ½(a − y)².
     - `optimizer`: default `SGD(model.parameters(), lr=0.01)`.
     - `epochs`: passes over the data (default 100).
@@ -66,120 +81,129 @@ def fit(
     A sample's loss is measured before the step that uses it, so the history of epoch e
     describes the model during epoch e. If the loss or a gradient becomes non-finite it
     raises DivergenceError naming the epoch, and the step that would have used it is not
-    taken. Bad arguments raise ValueError before anything is changed.
+    taken. Bad arguments raise TypeError or ValueError before anything is changed.
+
+    Ctrl-C raises FitInterrupted, a KeyboardInterrupt whose `history` holds the epochs
+    that ran to their end; each step is all or nothing, so the model is as it was after
+    the last step taken.
     """
     inputs, targets = _check_samples(model, xs, ys)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(f"fit batch_size must be None or a positive int, got {batch_size!r}")
-    if not callable(loss):
-        raise ValueError(f"fit loss must be a function (outputs, targets) -> Value, got {loss!r}")
-    if optimizer is None:
-        optimizer = SGD(model.parameters(), lr=0.01)
-    elif not isinstance(optimizer, Optimizer):
-        raise ValueError(f"fit optimizer must be an autograd_lite.optim one, got {optimizer!r}")
+    epochs = whole_number(epochs, "fit epochs")
+    size = len(inputs) if batch_size is None else whole_number(batch_size, "fit batch_size")
+    optimizer = _check_loss_and_optimizer(model, loss, optimizer)
+    from tqdm.auto import trange  # imported here, so that `import autograd_lite` stays light
 
-    n = len(inputs)
-    size = n if batch_size is None else min(batch_size, n)
     history: list[float] = []
     bar = trange(1, epochs + 1, desc="fit", unit="epoch", disable=not progress)
-    for epoch in bar:
-        total = 0.0
-        for start in range(0, n, size):
-            batch = range(start, min(start + size, n))
-            try:
-                terms = [_sample_loss(loss, model(inputs[i]), targets[i]) for i in batch]
-                J = nodes.total(terms) * (1.0 / len(batch))
-            except OverflowError as error:  # the engine refuses to make inf: so the loss did
-                raise DivergenceError(
-                    f"fit: the loss became non-finite in epoch {epoch} of {epochs} ({error}); "
-                    "try a smaller learning rate or standardized data"
-                ) from None
-            model.zero_grad()
-            optimizer.zero_grad()
-            J.backward()
-            for p in optimizer.params:
-                if not math.isfinite(p.grad):
-                    raise DivergenceError(
-                        f"fit: a gradient ∂J/∂θ became non-finite ({p.grad!r}) in epoch "
-                        f"{epoch} of {epochs} (loss {J.data:.6g}); try a smaller learning rate "
-                        "or standardized data"
-                    )
-            try:
-                optimizer.step()  # refuses, changing nothing, if a θ would become ±inf
-            except ValueError as error:
-                raise DivergenceError(
-                    f"fit: epoch {epoch} of {epochs} (loss {J.data:.6g}): {error}; "
-                    "try a smaller learning rate or standardized data"
-                ) from None
-            total += J.data * len(batch)
-        history.append(total / n)
-        bar.set_postfix(loss=f"{history[-1]:.4g}", refresh=False)
-    bar.close()
+    try:
+        for epoch in bar:
+            where = f"epoch {epoch} of {epochs}"
+            total = 0.0
+            for start in range(0, len(inputs), size):
+                batch_x, batch_y = inputs[start : start + size], targets[start : start + size]
+                total += _step(model, loss, optimizer, batch_x, batch_y, where) * len(batch_x)
+            history.append(total / len(inputs))
+            bar.set_postfix(loss=f"{history[-1]:.4g}", refresh=False)
+    except KeyboardInterrupt as interrupt:
+        raise FitInterrupted(history, len(history) + 1) from interrupt
+    finally:
+        bar.close()
     return history
+
+
+def _step(
+    model: Model,
+    loss: Loss,
+    optimizer: Optimizer,
+    xs: list[list[float]],
+    ys: list[list[float]],
+    where: str,
+) -> float:
+    """One step on one batch: J = mean loss, ∂J/∂θ := 0, backward, θ := update. Returns J."""
+    # The engine's graphs have no reference cycles (nodes hold numbers, not closures), so
+    # the cyclic garbage collector has nothing to find in them, yet building one sets it
+    # off again and again: its passes cost about a fifth of a step. See collector.py.
+    with no_gc():
+        try:
+            terms = [_sample_loss(loss, model(x), y) for x, y in zip(xs, ys)]
+            J = nodes.total(terms) * (1.0 / len(xs))
+        except OverflowError as error:  # the engine refuses to make inf: so the loss did
+            raise DivergenceError(
+                f"fit: the loss became non-finite in {where} ({error}); {_ADVICE}"
+            ) from None
+        optimizer.zero_grad()  # the one place: leaves accumulate, and step reads these
+        J.backward()
+        try:
+            optimizer.step()  # checks every ∂J/∂θ and new θ first; refuses, changing nothing
+        except ValueError as error:
+            raise DivergenceError(f"fit: {where} (loss {J.data:.6g}): {error}; {_ADVICE}") from None
+    return J.data
+
+
+_ADVICE = "try a smaller learning rate or standardized data"
 
 
 def predict(model: Model, xs: Sequence[Sample]) -> list[list[float]]:
     """[[a⁽ᴸ⁾ⱼ for each output j] for each x]: the outputs as floats, no graph built."""
-    inputs = [_as_list(x, "predict", "xs", i) for i, x in enumerate(xs)]
+    samples = as_list(xs, "predict", "xs")
+    inputs = [_sample(x, "predict", f"xs[{i}]") for i, x in enumerate(samples)]
     with no_grad():
         return [[a.data for a in model(x)] for x in inputs]
 
 
 def r_squared(targets: Sequence[float], predictions: Sequence[float]) -> float:
     """R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²: 1 is a perfect fit, 0 no better than the mean ȳ."""
-    if len(targets) != len(predictions):
+    ys = finite_numbers(targets, "r_squared", "targets")
+    predicted = finite_numbers(predictions, "r_squared", "predictions")
+    if len(ys) != len(predicted):
         raise ValueError(
-            f"r_squared needs as many predictions as targets, got {len(predictions)} "
-            f"and {len(targets)}"
+            f"r_squared needs as many predictions as targets, got {len(predicted)} "
+            f"and {len(ys)}"
         )
-    if len(targets) < 2:
-        raise ValueError(f"r_squared needs at least two targets, got {len(targets)}")
-    mean = math.fsum(targets) / len(targets)
-    total = math.fsum((y - mean) ** 2 for y in targets)
+    if len(ys) < 2:
+        raise ValueError(f"r_squared needs at least two targets, got {len(ys)}")
+    mean = math.fsum(ys) / len(ys)
+    total = math.fsum((y - mean) ** 2 for y in ys)
     if total == 0.0:
         raise ValueError("r_squared needs targets that are not all equal (Σ(y − ȳ)² = 0)")
-    residual = math.fsum((y - p) ** 2 for y, p in zip(targets, predictions))
+    residual = math.fsum((y - p) ** 2 for y, p in zip(ys, predicted))
     return 1.0 - residual / total
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _as_list(sample: object, who: str, what: str, index: int) -> list[float]:
-    if isinstance(sample, bool):
-        raise ValueError(f"{who}: {what}[{index}] must be a number or a list of numbers")
-    if isinstance(sample, (int, float)):
-        values: list[object] = [sample]
-    elif isinstance(sample, Sequence) and not isinstance(sample, (str, bytes)):
-        values = list(sample)
-    else:
-        raise ValueError(
-            f"{who}: {what}[{index}] must be a number or a list of numbers, got {sample!r}"
-        )
-    out = []
-    for v in values:
-        if not is_finite_number(v):
-            raise ValueError(f"{who}: {what}[{index}] must hold finite numbers, got {sample!r}")
-        out.append(float(v))
-    return out
+def _check_loss_and_optimizer(model: Model, loss: Loss, optimizer: Optimizer | None) -> Optimizer:
+    """The optimizer to use (default: SGD with α = 0.01), once loss and optimizer are checked."""
+    if not callable(loss):
+        raise ValueError(f"fit loss must be a function (outputs, targets) -> Value, got {loss!r}")
+    if optimizer is None:
+        return SGD(model.parameters(), lr=0.01)
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"fit optimizer must be an autograd_lite.optim one, got {optimizer!r}")
+    return optimizer
+
+
+def _sample(sample: object, who: str, what: str) -> list[float]:
+    """One sample as a list of finite floats; a single real number is wrapped as [x]."""
+    if isinstance(sample, numbers.Real) and not isinstance(sample, bool):
+        return [real_number(sample, f"{who}: {what}")]
+    return finite_numbers(sample, who, what)
 
 
 def _check_samples(
     model: Model, xs: Sequence[Sample], ys: Sequence[Sample]
 ) -> tuple[list[list[float]], list[list[float]]]:
-    for name, seq in (("xs", xs), ("ys", ys)):
-        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
-            raise ValueError(f"fit {name} must be a list of samples, got {type(seq).__name__}")
-    if len(xs) != len(ys):
-        raise ValueError(f"fit needs as many targets as inputs, got {len(xs)} xs and {len(ys)} ys")
-    if not xs:
+    x_list = as_list(xs, "fit", "xs")
+    y_list = as_list(ys, "fit", "ys")
+    if len(x_list) != len(y_list):
+        raise ValueError(
+            f"fit needs as many targets as inputs, got {len(x_list)} xs and {len(y_list)} ys"
+        )
+    if not x_list:
         raise ValueError("fit needs at least one sample, got none")
-    inputs = [_as_list(x, "fit", "xs", i) for i, x in enumerate(xs)]
-    targets = [_as_list(y, "fit", "ys", i) for i, y in enumerate(ys)]
+    inputs = [_sample(x, "fit", f"xs[{i}]") for i, x in enumerate(x_list)]
+    targets = [_sample(y, "fit", f"ys[{i}]") for i, y in enumerate(y_list)]
     nin = getattr(model, "nin", None)
     nouts = getattr(model, "nouts", None)
     for i, (x, y) in enumerate(zip(inputs, targets)):

@@ -75,10 +75,12 @@ def test_length_mismatch_raises(loss: Callable[..., Value]) -> None:
 def test_empty_and_non_finite_are_refused(loss: Callable[..., Value]) -> None:
     with pytest.raises(ValueError, match="at least one output"):
         loss([], [])
-    with pytest.raises(ValueError, match="target 0 must be a finite number"):
+    with pytest.raises(ValueError, match=f"{loss.__name__} target 0 needs a finite number"):
         loss([Value(0.0)], [math.nan])
-    with pytest.raises(TypeError, match="needs a list of targets"):
+    with pytest.raises(TypeError, match=r"needs targets as a list of numbers, got float 1\.0"):
         loss([Value(0.0)], 1.0)
+    with pytest.raises(TypeError, match="output 1 needs a real number, got str 'a'"):
+        loss([Value(0.0), "a"], [1.0, 1.0])
 
 
 # --- optimizers ----------------------------------------------------------------------------
@@ -155,17 +157,15 @@ def test_zero_grad_zeroes_the_parameters(make: Callable[[list[Value]], SGD | Ada
     [
         (lambda ps: SGD(ps, lr=0.0), r"SGD lr must be in \(0, inf\), got 0.0"),
         (lambda ps: SGD(ps, lr=-0.1), "SGD lr must be in .*got -0.1"),
-        (lambda ps: SGD(ps, lr=math.nan), "SGD lr must be in .*got nan"),
-        (lambda ps: SGD(ps, lr=math.inf), "SGD lr must be in .*got inf"),
-        (lambda ps: SGD(ps, lr="0.1"), "SGD lr must be a number, got '0.1'"),
-        (lambda ps: SGD(ps, lr=True), "SGD lr must be a number, got True"),
+        (lambda ps: SGD(ps, lr=math.nan), "SGD lr needs a finite number, got nan"),
+        (lambda ps: SGD(ps, lr=math.inf), "SGD lr needs a finite number, got inf"),
         (lambda ps: SGD(ps, lr=0.1, momentum=-0.1), r"SGD momentum must be in \[0, 1\)"),
         (lambda ps: SGD(ps, lr=0.1, momentum=1.0), "SGD momentum .*got 1.0"),
         (lambda ps: Adam(ps, lr=0.0), "Adam lr must be in"),
         (lambda ps: Adam(ps, betas=(1.0, 0.999)), r"Adam β₁ \(betas\[0\]\) must be in \[0, 1\)"),
         (lambda ps: Adam(ps, betas=(0.9, -0.1)), r"Adam β₂ \(betas\[1\]\) .*got -0.1"),
         (lambda ps: Adam(ps, betas=(0.9, 1.5)), "Adam β₂ .*got 1.5"),
-        (lambda ps: Adam(ps, betas=(0.9,)), "Adam betas must be a pair"),
+        (lambda ps: Adam(ps, betas=(0.9,)), r"Adam expects 2 betas \(β₁, β₂\), got 1"),
         (lambda ps: Adam(ps, eps=0.0), r"Adam eps must be in \(0, inf\), got 0.0"),
         (lambda ps: Adam(ps, eps=-1e-8), "Adam eps"),
     ],
@@ -174,6 +174,21 @@ def test_bad_hyperparameters_raise_valueerror(
     make: Callable[[list[Value]], object], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
+        make([Value(1.0)])
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda ps: SGD(ps, lr="0.1"), "SGD lr needs a real number, got str '0.1'"),
+        (lambda ps: SGD(ps, lr=True), "SGD lr needs a real number, got bool True"),
+        (lambda ps: Adam(ps, betas=0.9), r"Adam needs betas \(β₁, β₂\) as a list of 2 numbers"),
+    ],
+)
+def test_hyperparameters_of_the_wrong_kind_raise_typeerror(
+    make: Callable[[list[Value]], object], message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
         make([Value(1.0)])
 
 

@@ -180,7 +180,7 @@ def test_bad_inputs_name_the_function_and_the_lengths() -> None:
         manual.trace(mlp, [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"manual\.trace expects 2 targets y, got 1"):
         manual.backprop(mlp, [1.0, 2.0], [1.0])
-    with pytest.raises(ValueError, match=r"targets y\[1\] must be a finite number, got nan"):
+    with pytest.raises(ValueError, match=r"targets y\[1\] needs a finite number, got nan"):
         manual.backprop(mlp, [1.0, 2.0], [1.0, math.nan])
     with pytest.raises(ValueError, match="g: unknown activation 'softplus'"):
         manual.g(0.0, "softplus")

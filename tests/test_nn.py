@@ -148,11 +148,11 @@ def test_wrong_input_length_names_expected_and_actual() -> None:
 
 def test_bad_input_values_are_refused() -> None:
     mlp = MLP(2, [1], seed=0)
-    with pytest.raises(TypeError, match="input 1 must be a number or a Value"):
+    with pytest.raises(TypeError, match="MLP input 1 needs a real number, got str '2'"):
         mlp([1.0, "2"])  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="input 0 must be finite, got nan"):
+    with pytest.raises(ValueError, match="MLP input 0 needs a finite number, got nan"):
         mlp([math.nan, 1.0])
-    with pytest.raises(TypeError, match="needs a list of 2 numbers"):
+    with pytest.raises(TypeError, match="needs inputs as a list of 2 numbers"):
         mlp(1.0)  # type: ignore[arg-type]
 
 
@@ -167,11 +167,11 @@ def test_inputs_may_be_values_and_get_gradients() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((0, [1]), "MLP nin must be a positive int, got 0"),
+        ((0, [1]), "MLP nin must be a positive whole number, got 0"),
         ((2, []), "nouts must be a non-empty list"),
-        ((2, [2, 0]), "MLP layer width must be a positive int, got 0"),
-        ((2, [1.5]), "got 1.5"),
-        ((True, [1]), "got True"),
+        ((2, [2, 0]), "MLP layer width must be a positive whole number, got 0"),
+        ((2, [1.5]), "must be a whole number, got float 1.5"),
+        ((True, [1]), "MLP nin must be a whole number, got bool True"),
     ],
 )
 def test_bad_sizes_are_refused(args: tuple[object, object], message: str) -> None:
@@ -304,6 +304,12 @@ def edit(change: str) -> str:
         d["nouts"] = [2, 0]
     elif change == "extra-key":
         layers[0][0]["c"] = 1.0
+    elif change == "nin-bool":
+        d["nin"] = True
+    elif change == "nouts-empty":
+        d["nouts"] = []
+    elif change == "activation-number":
+        d["output_activation"] = 3
     return json.dumps(d)
 
 
@@ -324,8 +330,11 @@ BAD_FILES = {
     "weight-type": (edit("weight-type"), r"layers\[0\]\[1\]\.w\[1\] should be a finite number"),
     "bias-bool": (edit("bias-bool"), r"layers\[0\]\[0\]\.b should be a finite number"),
     "activation": (edit("activation"), "unknown activation 'swish'"),
-    "nouts": (edit("nouts"), "nouts must be a non-empty list of positive ints"),
+    "nouts": (edit("nouts"), r"nouts\[1\] must be a positive whole number, got 0"),
     "extra-key": (edit("extra-key"), "keys 'w' and 'b'"),
+    "nin-bool": (edit("nin-bool"), "nin must be a whole number, got bool True"),
+    "nouts-empty": (edit("nouts-empty"), "nouts must be a non-empty list of layer widths"),
+    "activation-number": (edit("activation-number"), "output_activation must be a string, got 3"),
 }
 
 
@@ -374,3 +383,20 @@ def test_parameters_are_named_parameters_in_the_same_order_at_every_level() -> N
         params = module.parameters()
         assert len(params) == len(named)
         assert all(p is q for p, q in zip(params, named, strict=True))
+
+
+def test_a_module_that_lists_its_own_values_gets_parameters_and_zero_grad() -> None:
+    from autograd_lite.nn import Module
+
+    class Scale(Module):
+        def __init__(self) -> None:
+            self.k = Value(2.0)
+
+        def named_parameters(self) -> list[tuple[str, Value]]:
+            return [("k", self.k)]
+
+    scale = Scale()
+    scale.k.grad = 3.0
+    assert scale.parameters() == [scale.k]
+    scale.zero_grad()
+    assert scale.k.grad == 0.0
