@@ -62,8 +62,8 @@ def whole_number(x: object, who: str, minimum: int | None = 1) -> int:
         raise ValueError(f"{who} must be a whole number, got {type(x).__name__} {_shown(x)}")
     n = int(x)
     if minimum is not None and n < minimum:
-        bound = "positive" if minimum == 1 else f"≥ {minimum}"
-        raise ValueError(f"{who} must be a {bound} whole number, got {n!r}")
+        kind = "a positive whole number" if minimum == 1 else f"a whole number ≥ {minimum}"
+        raise ValueError(f"{who} must be {kind}, got {n!r}")
     return n
 
 

@@ -214,7 +214,7 @@ def test_two_moons_is_reproducible_by_seed() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: data.two_moons(n=1), "two_moons n must be a ≥ 2 whole number, got 1"),
+        (lambda: data.two_moons(n=1), "two_moons n must be a whole number ≥ 2, got 1"),
         (lambda: data.two_moons(n=2.5), "two_moons n must be a whole number"),  # type: ignore[arg-type]
         (lambda: data.two_moons(noise=-0.1), "noise ≥ 0, got -0.1"),
         (lambda: data.two_moons(noise=math.nan), "two_moons noise needs a finite number, got nan"),
