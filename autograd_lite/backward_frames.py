@@ -270,7 +270,7 @@ def frame_strip(images: Sequence[bytes], *, columns: int = 4, scale: float = 0.5
         body = _SYMBOL.sub(b"", image[image.index(b"<svg") + 4 :])
         for old_id, new_id in renamed.items():
             body = body.replace(b'"#' + old_id + b'"', b'"#' + new_id + b'"')
-        cells.append(_SVG_SIZE_ATTRIBUTES.sub(b"", body, count=1))
+        cells.append(_SVG_SIZE_ATTRIBUTES.sub(b"", body, count=2))  # its own width, height
     cell_width = max(w for w, _ in sizes) + 8
     cell_height = max(h for _, h in sizes) + 8
     placed = [

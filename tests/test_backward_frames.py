@@ -125,6 +125,8 @@ def test_frame_images_and_the_strip_for_a_notebook() -> None:
     assert all(image.startswith(b"<?xml") and b"<text" not in image for image in images)
     strip = viz.frame_strip(images, columns=4)
     assert strip.count(b"<svg") == 1 + len(images)
+    for tag in re.findall(rb"<svg[^>]*>", strip):  # well-formed: each size given once
+        assert tag.count(b" width=") == tag.count(b" height=") == 1, tag
     assert len(strip) < 0.6 * sum(map(len, images))  # one set of glyphs for all frames
     assert set(re.findall(rb'href="#([^"]+)"', strip)) <= set(re.findall(rb'id="([^"]+)"', strip))
     with pytest.raises(ValueError, match="portable SVGs"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import stat
 import struct
 from pathlib import Path
 
@@ -159,6 +160,15 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(
     monkeypatch.undo()
     rendering.write_atomically(target, b"the new picture")
     assert target.read_bytes() == b"the new picture"
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # a test runs in one thread: the process-wide umask is safe here
+    try:
+        path = rendering.write_atomically(tmp_path / "g.svg", b"<svg/>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's 0o600
 
 
 # --- when dot is missing, slow or failing -----------------------------------------------
