@@ -26,11 +26,13 @@ between them without anything moving.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -51,7 +53,14 @@ from .graph_figures import (
 from .notation import subscript
 from .rendering import DEFAULT_TIMEOUT, format_for, image_bytes, write_atomically
 
-__all__ = ["backward_frames", "frame_images", "frame_strip", "replay_gradients", "save_frames"]
+__all__ = [
+    "backward_frames",
+    "frame_images",
+    "frame_player",
+    "frame_strip",
+    "replay_gradients",
+    "save_frames",
+]
 
 # Uses of one node written out in its product; more are summarised.
 _SHOWN_TERMS = 3
@@ -97,11 +106,15 @@ def backward_frames(
     `engine.topological_order`), and an unlabelled root "out". `params`, `rankdir` and
     `max_nodes` are draw_graph's. The numbers replay the chain rule on the stored local
     derivatives: see the module.
+
+    n Values make n frames of n boxes each: meant for graphs of tens of nodes (the seed
+    network's 27 take 0.04 s; 600 would take half a minute, and no one watches 600).
     """
     check_graph_options(root, rankdir, max_nodes, "backward_frames")
     param_names = parameter_names(params, "backward_frames")
     order = engine.topological_order(root)
     grads = replay_gradients(order)
+    uses = uses_in_backward_order(order)
     names = {
         node: node.label or param_names.get(node) or ("out" if node is root else f"v{subscript(i)}")
         for i, node in enumerate(order)
@@ -112,36 +125,44 @@ def backward_frames(
         param_names=param_names,
         grads=grads,
         names=names,
-        products={node: chain_rule_text(node, order, grads, names) for node in order},
+        products={node: chain_rule_text(node, root, uses, grads, names) for node in order},
         legend_items=graph_legend(order, root, param_names, show_grad=True),
         rankdir=rankdir,
     )
     return [film.frame(k) for k in range(len(order))]
 
 
+Uses = dict[Value, list[tuple[Value, int]]]
+
+
+def uses_in_backward_order(order: Sequence[Value]) -> Uses:
+    """{node: [(consumer, position), …]}: where each node is an input, in the order
+    backward sends it gradient (consumers in reverse topological order, then position)."""
+    uses: Uses = {node: [] for node in order}
+    for consumer in reversed(order):
+        for position, x in enumerate(consumer.inputs):
+            if isinstance(x, Value):
+                uses[x].append((consumer, position))
+    return uses
+
+
 def chain_rule_text(
-    node: Value, order: Sequence[Value], grads: dict[Value, float], names: dict[Value, str]
+    node: Value, root: Value, uses: Uses, grads: dict[Value, float], names: dict[Value, str]
 ) -> str:
     """'∂J/∂z = ∂J/∂a · 1[z>0] = −0.6 · 1 = −0.6': node's gradient by the chain rule, one
-    term per use of node, in the order backward adds them (the root of `order` is J)."""
-    top = names[order[-1]]
-    if node is order[-1]:
+    term per use of node (`uses`), in the order backward adds them."""
+    top = names[root]
+    if node is root:
         return f"∂{top}/∂{top} = 1: where backward starts"
-    uses = [
-        (consumer, position)
-        for consumer in reversed(order)
-        for position, x in enumerate(consumer.inputs)
-        if x is node
-    ]
     symbols, values = [], []
-    for consumer, position in uses[:_SHOWN_TERMS]:
+    for consumer, position in uses[node][:_SHOWN_TERMS]:
         local = (
             f"1[{names[node]}>0]" if consumer.op == "relu" else f"∂{names[consumer]}/∂{names[node]}"
         )
         symbols.append(f"∂{top}/∂{names[consumer]} · {local}")
         values.append(f"{number(grads[consumer])} · {number(consumer.local_grads[position])}")
-    if len(uses) > _SHOWN_TERMS:
-        more = f" + … ({len(uses) - _SHOWN_TERMS} more)"
+    if len(uses[node]) > _SHOWN_TERMS:
+        more = f" + … ({len(uses[node]) - _SHOWN_TERMS} more)"
         symbols[-1] += more
         values[-1] += more
     return (
@@ -291,3 +312,39 @@ def frame_strip(images: Sequence[bytes], *, columns: int = 4, scale: float = 0.5
         f'viewBox="0 0 {total_width:.1f} {total_height:.1f}">\n<defs>\n'
     )
     return head.encode() + symbols + b"</defs>\n" + b"\n".join(placed) + b"\n</svg>\n"
+
+
+def frame_player(images: Sequence[bytes], *, interval_ms: int = 1000) -> Any:
+    """A notebook player for `frame_images(frames)`: a Play button and a step slider
+    (ipywidgets, linked in the browser) above the current frame.
+
+    SVG frames are shown inline, PNG frames as images. Needs ipywidgets (the
+    `notebooks` dependency group); ImportError saying so without it. A saved notebook
+    keeps no widget state, so show `frame_strip(images)` beside it for readers who only
+    see the file."""
+    if not images:
+        raise ValueError("frame_player needs at least one image")
+    try:
+        widgets = importlib.import_module("ipywidgets")
+    except ImportError:
+        raise ImportError(
+            "frame_player needs ipywidgets: pip install ipywidgets (or use frame_strip)"
+        ) from None
+    is_png = images[0].startswith(b"\x89PNG")
+
+    def view_of(image: bytes) -> Any:
+        if is_png:
+            return widgets.Image(value=image, format="png")
+        return widgets.HTML(value=image.decode("utf-8"))
+
+    view = widgets.Box([view_of(images[0])])
+    last = len(images) - 1
+    play = widgets.Play(min=0, max=last, step=1, interval=interval_ms, description="play")
+    slider = widgets.IntSlider(min=0, max=last, step=1, description="step", readout=True)
+    widgets.jslink((play, "value"), (slider, "value"))
+
+    def show(change: dict[str, Any]) -> None:
+        view.children = [view_of(images[change["new"]])]
+
+    slider.observe(show, names="value")
+    return widgets.VBox([widgets.HBox([play, slider]), view])

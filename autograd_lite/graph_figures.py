@@ -95,8 +95,9 @@ def draw_graph(
 
     Every Value is a box with its label (if any), `data` and, when `show_grad`, its
     `grad`; the op that made it is an ellipse feeding it. There is one edge per use
-    (`a*a` draws two edges from `a`), and with `show_grad` each edge into an op carries
-    that input's local derivative ∂out/∂in. Constant operands are written into the op
+    (`a*a` draws two edges from `a`; three or more uses by one op with the same local
+    derivative are one edge marked "(×n)"), and with `show_grad` each edge into an op
+    carries that input's local derivative ∂out/∂in. Constant operands are written into the op
     (`x ** 2` is one ellipse "** 2"). Fills tell the kinds apart: blue inputs (leaves
     that are not parameters), amber parameters (`params`: a Module such as an MLP, or
     Values), white computed values and the green root.
@@ -116,7 +117,7 @@ def draw_graph(
     order = engine.topological_order(root)
 
     def value_label(node: Value) -> str:
-        grad = f"grad {number(node.grad)}" if show_grad else None
+        grad = f"grad {escape(number(node.grad))}" if show_grad else None
         return value_table(node, value_kind(node, root, names), names, grad)
 
     def edge_attributes(node: Value, position: int, uses: int) -> dict[str, str]:

@@ -271,7 +271,7 @@ def _legend_items(
         items.append((line_swatch(POSITIVE), "Θ > 0"))
     if any(w < 0 for w in weights):
         items.append((line_swatch(NEGATIVE), "Θ < 0"))
-    items.append(("<td><b>——</b></td>", "line width grows with |Θ|"))
+    items.append(("<td>— <b>━━</b></td>", "line width grows with |Θ|"))
     if show_grad:
         items.append(("<td>∂J/∂Θ</td>", "the gradient of J, after backward()"))
     if traces is not None and any(

@@ -4,7 +4,8 @@ Each concern lives in its own module; this one only gathers their public names:
 
   graph_figures.py    draw_graph, save_graph: the computation graph below a Value
   network_figures.py  draw_network: an MLP drawn the textbook way
-  backward_frames.py  backward_frames, frame_images, save_frames: backward, node by node
+  backward_frames.py  backward_frames, frame_images, frame_strip, frame_player, save_frames:
+                      the backward pass, node by node
   rendering.py        render, image_bytes, PortableFigure: running Graphviz's `dot`
   figure_style.py     the colours, font and legends they share
 
@@ -18,7 +19,13 @@ draw.
 
 from __future__ import annotations
 
-from .backward_frames import backward_frames, frame_images, frame_strip, save_frames
+from .backward_frames import (
+    backward_frames,
+    frame_images,
+    frame_player,
+    frame_strip,
+    save_frames,
+)
 from .graph_figures import DEFAULT_MAX_NODES, RANKDIRS, draw_graph, save_graph
 from .network_figures import MAX_UNITS_PER_LAYER, draw_network
 from .rendering import (
@@ -46,6 +53,7 @@ __all__ = [
     "draw_network",
     "format_for",
     "frame_images",
+    "frame_player",
     "frame_strip",
     "image_bytes",
     "render",

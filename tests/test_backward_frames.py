@@ -167,3 +167,19 @@ def test_save_frames_writes_nothing_when_dot_fails(
     with pytest.raises(viz.RenderError, match="broken"):
         viz.save_frames(viz.backward_frames(J), tmp_path / "frames", "svg")
     assert not (tmp_path / "frames").exists() or not any((tmp_path / "frames").iterdir())
+
+
+def test_frame_player_steps_through_the_images() -> None:
+    widgets = pytest.importorskip("ipywidgets")
+    images = [b"<svg>frame 1</svg>", b"<svg>frame 2</svg>", b"<svg>frame 3</svg>"]
+    player = viz.frame_player(images, interval_ms=500)
+    (controls, view) = player.children
+    play, slider = controls.children
+    assert isinstance(play, widgets.Play) and (play.max, play.interval) == (2, 500)
+    assert view.children[0].value == "<svg>frame 1</svg>"
+    slider.value = 2
+    assert view.children[0].value == "<svg>frame 3</svg>"
+    png = viz.frame_player([b"\x89PNG one", b"\x89PNG two"])
+    assert isinstance(png.children[1].children[0], widgets.Image)
+    with pytest.raises(ValueError, match="at least one image"):
+        viz.frame_player([])
