@@ -1,7 +1,7 @@
 """How long dot will take to lay a computation graph out, estimated before running it.
 
 dot's time is not set by the number of nodes alone. A chain of 360 tanh nodes takes
-0.05 s; `x*x*…*x` with 80 factors (159 nodes) takes 6 s, and one with 1,000 factors
+0.05 s; `x*x*…*x` with 60 factors (119 nodes) takes 2 s, and one with 1,000 factors
 would take hours, because x is used at every depth. dot turns every edge that spans
 several ranks into a chain of virtual nodes, one per rank crossed, and then routes a
 spline past all of them (`dot -v` shows "routesplines" taking nearly all of the time).
@@ -16,21 +16,27 @@ lowest input (every edge is labelled, which doubles dot's ranks), each Value two
 below its op, and each leaf just above its first use (where dot's network simplex pulls
 it). The estimate is exact for trees and chains and close for the rest.
 
-Measured on the 2-core machine this was written on (Graphviz 2.43, `dot -Tsvg`, while
-other jobs ran), as "nodes / edges / long-edge ranks: seconds":
+Measured on the 2-core machine this was written on (Graphviz 2.43, `dot -Tsvg` of
+`draw_graph`'s DOT, the faster of two runs; with other jobs running, times were up to
+1.6× these), as nodes / edges / long-edge ranks: seconds:
 
-  tanh(tanh(…(x)…)) 180 deep            361 /  360 /   360:  0.05 s
-  x*1 + x*2 + … + x*300 (one Σ)          603 /  901 /   901:  0.24 s
-  relu(x*1 − w) + … 100 terms            604 /  801 /   801:  0.31 s
-  x + x + … + x, 1,000 terms (one Σ)       3 / 1001 /  1001:  0.11 s
-  x*x*…*x, 40 / 60 / 80 factors        79–159 / 117–237 / 3081–12561:  1.2–1.7 / 3.1–5.4 / 6.3–8.1 s
-  (x+1)*(x+1)*…, 20 / 50 / 100 factors  79–399 /  97–497 /  781–~20000:  0.17 / 2.2–2.5 / 33 s
-  (…((x+x)*w + x)*w…), 20 / 30 / 40 levels  82–162 / 120–240 / 3160–12720:  2.6–4.3 / 15 / 41 s
+  tanh(tanh(…(x)…)), 180 deep                 361 /  360 /   360:  0.05 s
+  x*1 + x*2 + … + x*300 (one Σ)               603 /  901 /   901:  0.23 s
+  relu(x*1 − w) + … , 100 terms               604 /  801 /   801:  0.18 s
+  x + x + … + x, 1,000 terms (one Σ, 1 edge)    3 /    2 /     2:  0.02 s
+  x*x*…*x, 32 / 40 / 60 factors          63–119 / 93–177 / 1953–7021:  0.35 / 0.64 / 2.1 s
+  (x+1)*(x+1)*…, 31 / 50 factors        123–199 / 152–247 / 1892–4951:  0.24 / 1.4 s
+  (…((x+x)*w + x)*w…), 15 / 20 / 30 levels  62–122 / 90–180 / 1770–7140:  0.75 / 2.7 / 10.9 s
+  (…(x*w + b)*b + c)*c + …, 16 / 24 levels   68–100 / 96–144 / 1792–4224:  0.62 / 4.3 s
 
-The last shape is the slowest for its size (two variables used at every depth, whose
-edges cross); its time grows with the square of the long-edge ranks. The budget below
-keeps it near 1–2 s, and everything else measured lower, so that `autograd-lite draw`
-answers within 10 s even on a busy machine, Python's start included.
+(With the drawing of before, a chain of + nodes and no budget, issue 11 saw x+x+…+x
+with 200 terms, x*x*…*x with 1,000 factors and (x+1)*… with 200 factors each keep dot
+busy until the 30 s timeout.) The slowest shapes for their size are those with two or more variables
+used at every depth, whose edges cross: their time grows with the square of the
+long-edge ranks. The budget below keeps every shape measured under about 1 s (2 s on
+a busy machine), so that `autograd-lite draw` answers within 10 s, Python's start and
+a PNG's rasterizing included. Of issue 11's three examples, the sum is drawn (one Σ)
+and both products are refused.
 """
 
 from __future__ import annotations
