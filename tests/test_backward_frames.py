@@ -7,8 +7,8 @@ from pathlib import Path
 
 import graphviz
 import pytest
+from dot_layout import layout
 from figures import fake_dot, needs_dot, seed
-from layout import layout
 
 from autograd_lite import engine, nodes, viz
 from autograd_lite.backward_frames import replay_gradients

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import graphviz
 import pytest
+from dot_layout import Box, aspect_ratio, label_overlaps
 from figures import LEAKY_SQUARE, TWO_RELU, expression_root, needs_dot, seed
-from layout import Box, aspect_ratio, label_overlaps
 
 from autograd_lite import viz
 
