@@ -36,7 +36,7 @@ from typing import Any
 
 import graphviz
 
-from . import engine
+from . import atomic, engine
 from .engine import Value
 from .figure_style import CURRENT, LegendItem, escape, line_swatch, number
 from .graph_figures import (
@@ -51,7 +51,7 @@ from .graph_figures import (
     value_table,
 )
 from .notation import subscript
-from .rendering import DEFAULT_TIMEOUT, format_for, image_bytes, write_atomically
+from .rendering import DEFAULT_TIMEOUT, format_for, image_bytes
 
 __all__ = [
     "backward_frames",
@@ -256,9 +256,10 @@ def save_frames(
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"save_frames: {str(folder)!r} exists and is not a directory")
     images = frame_images(frames, fmt, portable=portable, timeout=timeout)
+    folder.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(images)))
     return [
-        write_atomically(folder / f"frame_{k:0{digits}d}.{fmt}", image)
+        atomic.write_bytes(folder / f"frame_{k:0{digits}d}.{fmt}", image)
         for k, image in enumerate(images, start=1)
     ]
 

@@ -23,13 +23,14 @@ import base64
 import hashlib
 import os
 import re
-import secrets
 import struct
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import graphviz
+
+from . import atomic
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -41,7 +42,6 @@ __all__ = [
     "format_for",
     "image_bytes",
     "render",
-    "write_atomically",
 ]
 
 #: render stops dot after this many seconds (a graph that slow is unreadable anyway).
@@ -164,33 +164,6 @@ def _unique_ids(svg: bytes) -> bytes:
     return pattern.sub(lambda m: m.group(1) + short[m.group(2)], svg)
 
 
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Writes data to path all or nothing: a temporary file in the same directory,
-    flushed and fsynced, then renamed over path. Creates missing parent directories.
-
-    The temporary file is created with mode 0o666 less the umask, as `open` would
-    (tempfile.mkstemp's 0o600 would leave pictures only their owner can read)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            handle = os.open(temporary, flags, 0o666)
-            break
-        except FileExistsError:  # another writer's name: draw again
-            continue
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def render(
     graph: graphviz.Digraph,
     path: str | os.PathLike[str],
@@ -202,14 +175,16 @@ def render(
 
     `portable=True` draws text as shapes (SVG) or at 2× resolution (PNG), so the image
     looks the same on every machine (see the module docstring). The file is written
-    atomically, creating missing parent directories: a failure leaves any old file as it
-    was. Raises GraphvizNotFound, saying how to install Graphviz, when `dot` is not on
-    PATH (the DOT text is still `graph.source`), and RenderError when dot fails or takes
-    longer than `timeout` seconds (None: no limit).
+    atomically (`atomic.write_bytes`), creating missing parent directories: a failure
+    leaves any old file as it was. Raises GraphvizNotFound, saying how to install
+    Graphviz, when `dot` is not on PATH (the DOT text is still `graph.source`), and
+    RenderError when dot fails or takes longer than `timeout` seconds (None: no limit).
     """
     path = Path(path)
     fmt = format_for(path)
-    return write_atomically(path, image_bytes(graph, fmt, portable=portable, timeout=timeout))
+    image = image_bytes(graph, fmt, portable=portable, timeout=timeout)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic.write_bytes(path, image)
 
 
 class PortableFigure:

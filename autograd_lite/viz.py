@@ -6,8 +6,8 @@ Each concern lives in its own module; this one only gathers their public names:
   network_figures.py  draw_network: an MLP drawn the textbook way
   backward_frames.py  backward_frames, frame_images, frame_strip, frame_player, save_frames:
                       the backward pass, node by node
-  rendering.py        render, image_bytes, PortableFigure, write_atomically: running
-                      Graphviz's `dot`, and writing files all or nothing
+  rendering.py        render, image_bytes, PortableFigure: running Graphviz's `dot`
+                      (files are written all or nothing by atomic.write_bytes)
   figure_style.py     the colours, font and legends they share
 
 Drawing returns a `graphviz.Digraph`, which shows inline in Jupyter and whose DOT text is
@@ -38,7 +38,6 @@ from .rendering import (
     format_for,
     image_bytes,
     render,
-    write_atomically,
 )
 
 __all__ = [
@@ -61,5 +60,4 @@ __all__ = [
     "render",
     "save_frames",
     "save_graph",
-    "write_atomically",
 ]

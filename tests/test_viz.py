@@ -49,7 +49,6 @@ def test_the_facade_keeps_every_public_name() -> None:
     for name in (
         "draw_graph", "draw_network", "render", "save_graph", "backward_frames", "frame_images",
         "frame_strip", "frame_player", "save_frames", "format_for", "image_bytes", "PortableFigure",
-        "write_atomically",
         "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "DEFAULT_TIMEOUT", "FORMATS",
         "MAX_UNITS_PER_LAYER",
     ):  # fmt: skip
