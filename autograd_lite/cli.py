@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .viz import RenderError
+from .rendering import RenderError
 
 
 def _positive_int(text: str) -> int:
@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument("expression", help='e.g. "relu(x*w + b)"')
     draw.add_argument("assignments", nargs="*", metavar="name=value")
     draw.add_argument("-o", "--output", type=Path, required=True, help="file.svg, .png or .pdf")
+    draw.add_argument(
+        "--frames",
+        type=Path,
+        metavar="DIR",
+        help="also write the backward pass, one numbered image per node, into DIR",
+    )
     return parser
 
 
@@ -79,8 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             from .expression import draw_expression
 
-            path = draw_expression(args.expression, args.assignments, args.output)
-            print(f"wrote {path}")
+            image, *frames = draw_expression(
+                args.expression, args.assignments, args.output, frames=args.frames
+            )
+            print(f"wrote {image}")
+            if frames:
+                print(f"wrote {len(frames)} frames: {frames[0]} … {frames[-1].name}")
     except (ValueError, OSError) as error:
         print(f"autograd-lite {args.command}: {error}", file=sys.stderr)
         return 2

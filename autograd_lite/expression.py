@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import viz
-from .engine import Operand, Value
-from .nn import LEAKY_SLOPE
-from .nodes import apply
+from .engine import LEAKY_SLOPE, Operand, Value
+from .layout_budget import check_frames_budget, check_layout_budget
+from .nodes import apply, total
 
 __all__ = [
     "FUNCTIONS",
@@ -48,8 +48,8 @@ FUNCTIONS: dict[str, str] = {
 }
 #: Longer expressions are refused: their graphs would be too big to read anyway.
 MAX_LENGTH = 2000
-#: Seconds dot may take; only a pathological expression (x+x+…+x, hundreds of terms) needs it.
-RENDER_TIMEOUT = 30.0
+#: Seconds dot may take per image: a backstop, since the layout budget refuses slow graphs.
+RENDER_TIMEOUT = 8.0
 # Enough for any expression of MAX_LENGTH characters (each Value or constant takes ≥ 1).
 _MAX_NODES = MAX_LENGTH * 2
 
@@ -93,21 +93,41 @@ _REFUSED_NAMES: dict[type[ast.AST], str] = {
 }
 
 
-def draw_expression(expression: str, assignments: Sequence[str], output: str | Path) -> Path:
-    """The path written: the graph of `expression` after backward(), as SVG, PNG or PDF.
+def draw_expression(
+    expression: str,
+    assignments: Sequence[str],
+    output: str | Path,
+    *,
+    frames: str | Path | None = None,
+) -> list[Path]:
+    """The paths written: the graph of `expression` after backward(), as SVG, PNG or PDF,
+    and with `frames` (a directory) the backward pass frame by frame in the same format.
 
     `assignments` are the variables as "name=value" strings; the format comes from the
     suffix of `output`. Bad input of any kind (a refused construct, an unknown name, a
-    bad value, a domain error such as log(-1), a bad suffix) raises a one-line
-    ValueError. viz.RenderError if dot fails or needs more than RENDER_TIMEOUT seconds,
-    and its subclass viz.GraphvizNotFound if dot is not installed.
+    bad value, a domain error such as log(-1), a bad suffix, a frames path that is not
+    a directory) raises a one-line ValueError, and so does a graph over the layout
+    budget (`layout_budget`): that is checked before dot runs, so every input gets an
+    answer within seconds. viz.RenderError if dot fails anyway or needs more than
+    RENDER_TIMEOUT seconds, and its subclass viz.GraphvizNotFound if dot is not installed.
     """
     output = Path(output)
-    viz.format_for(output)  # a bad suffix fails before any work
+    fmt = viz.format_for(output)  # a bad suffix fails before any work
+    if frames is not None and Path(frames).exists() and not Path(frames).is_dir():
+        raise ValueError(f"--frames {str(frames)!r} exists and is not a directory")
+    if frames is not None and Path(frames).resolve() == output.resolve():
+        raise ValueError(f"--frames and -o name the same path {str(output)!r}")
     variables = parse_assignments(assignments)
     root = evaluate(expression, variables)
+    check_layout_budget(root)
+    if frames is not None:
+        check_frames_budget(root, "--frames")
     root.backward()
-    return viz.save_graph(root, output, max_nodes=_MAX_NODES, timeout=RENDER_TIMEOUT)
+    written = [viz.save_graph(root, output, max_nodes=_MAX_NODES, timeout=RENDER_TIMEOUT)]
+    if frames is not None:
+        film = viz.backward_frames(root, max_nodes=_MAX_NODES)
+        written += viz.save_frames(film, frames, fmt, timeout=RENDER_TIMEOUT)
+    return written
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Value]:
@@ -287,12 +307,33 @@ def _evaluate(root: ast.expr, variables: dict[str, Value]) -> Operand:
 
 def _children(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.BinOp):
-        return [node.left, node.right]
+        return _sum_terms(node) or [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
     if isinstance(node, ast.Call):
         return node.args[:1]  # leaky_relu's slope is read as a literal in _combine
     return []
+
+
+def _sum_terms(node: ast.BinOp) -> list[ast.expr] | None:
+    """The terms of a chain a + b + c + … of three or more (Python nests it to the left:
+    ((a + b) + c) + …), else None.
+
+    `_evaluate` adds them with one n-ary `sum` node (`al.sum`), not a chain of `+` nodes:
+    the same numbers (sum adds left to right, as the chain does, and each term's local
+    derivative is 1 either way), but x+x+…+x with 200 terms is one node with 200 inputs
+    instead of a chain 200 deep, which dot can lay out and a reader can read. Only `+`
+    is folded: a − b + c keeps its `−` node. A product has no n-ary op in the engine,
+    and x·x·…·x is not rewritten as x ** n (another op, other rounding): products stay
+    chains, and the drawing budget refuses long ones.
+    """
+    terms = []
+    spine: ast.expr = node
+    while isinstance(spine, ast.BinOp) and isinstance(spine.op, ast.Add):
+        terms.append(spine.right)
+        spine = spine.left
+    terms.append(spine)
+    return terms[::-1] if len(terms) >= 3 else None
 
 
 def _combine(node: ast.expr, args: list[Operand], variables: dict[str, Value]) -> Operand:
@@ -306,6 +347,8 @@ def _combine(node: ast.expr, args: list[Operand], variables: dict[str, Value]) -
         if isinstance(node.op, ast.UAdd):
             return x
         return -x  # -2 is the number -2 (exact, no node); -x is a neg node
+    if isinstance(node, ast.BinOp) and len(args) > 2:
+        return total(args)  # a + b + c + …, flattened by _sum_terms
     if isinstance(node, ast.BinOp):
         left, right = args
         name, python_op = _BINARY[type(node.op)]

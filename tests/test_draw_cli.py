@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import autograd_lite.expression as expression_module
+from autograd_lite import layout_budget, rendering
 from autograd_lite.cli import main
 from autograd_lite.expression import evaluate, parse_assignments
 
@@ -21,7 +22,7 @@ needs_dot = pytest.mark.skipif(
 
 
 def run_draw(capsys: pytest.CaptureFixture[str], *args: str, output: Path) -> tuple[int, str, str]:
-    code = main(["draw", *args, "-o", str(output)])
+    code = main(["draw", "-o", str(output), *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -270,3 +271,135 @@ def test_the_expression_module_never_calls_eval_exec_or_compile() -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
     }
     assert not called & {"eval", "exec", "compile", "__import__", "getattr"}
+
+
+# --- sums fold into one node ----------------------------------------------------------------
+
+
+def test_a_chain_of_three_or_more_plus_is_one_sum_node_with_the_same_numbers() -> None:
+    names = ["a=0.1", "b=0.2", "c=0.7", "d=-1e-17"]
+    flat = evaluate("a + b*c + c + d", parse_assignments(names))
+    assert flat.op == "sum" and len(flat.inputs) == 4
+    variables = parse_assignments(names)
+    a, b, c, d = (variables[k] for k in "abcd")
+    chain = ((a + b * c) + c) + d  # what Python's + would build
+    flat.backward()
+    chain.backward()
+    assert flat.data == chain.data  # sum adds left to right, as the chain does
+    assert [v.grad for v in variables.values()] == [a.grad, b.grad, c.grad, d.grad]
+    flat_vars = flat.inputs[0], flat.inputs[1].inputs[0], flat.inputs[2], flat.inputs[3]
+    assert [v.grad for v in flat_vars] == [a.grad, b.grad, c.grad, d.grad]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("expression", "op"),
+    [("a + b", "+"), ("a + (b + c)", "+"), ("a + b - c + a", "+"), ("a - b - c", "-"),
+     ("1 + 2 + 3", "sum"), ("a*b*c", "*")],
+)  # fmt: skip
+def test_only_chains_of_plus_fold(expression: str, op: str) -> None:
+    assert evaluate(expression, parse_assignments(["a=1", "b=2", "c=3"])).op == op
+
+
+# --- bounded drawing: an answer for every input, refusal before dot ------------------------
+
+SUM_200 = "+".join(["x"] * 200)
+PRODUCT_1000 = "*".join(["x"] * 1000)
+PRODUCT_200 = "*".join(["(x+1)"] * 200)
+
+
+def forbid_dot(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Fails the test if dot is run; returns the list of commands that tried."""
+    tried: list[list[str]] = []
+
+    def run(command: list[str], *args: object, **kwargs: object) -> None:
+        tried.append(command)
+        raise AssertionError("dot was run")
+
+    monkeypatch.setattr(rendering.subprocess, "run", run)
+    return tried
+
+
+@pytest.mark.parametrize("expression", [PRODUCT_1000, PRODUCT_200])
+def test_slow_expressions_are_refused_in_one_line_before_dot_runs(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    expression: str,
+) -> None:
+    assert len(expression) < 2000  # short enough to pass the length limit
+    tried = forbid_dot(monkeypatch)
+    output = tmp_path / "g.svg"
+    code, out, err = run_draw(capsys, expression, "x=1.0001", output=output)
+    assert out == "" and tried == []
+    assert_refused(code, err, output, "too big to lay out", "ranks crossed by long edges")
+
+
+@needs_dot
+def test_a_sum_of_200_terms_is_drawn_as_one_sum_node(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "g.svg"
+    code, _, err = run_draw(capsys, SUM_200, "x=1", output=output)
+    assert (code, err) == (0, "")
+    svg = html.unescape(output.read_text("utf-8"))
+    assert "Σ" in svg and "1 (×200)" in svg and "grad 200" in svg
+
+
+def test_the_budget_lets_ordinary_expressions_through_and_counts_like_dot() -> None:
+    root = evaluate("relu(x*w - b) + relu(x*b)", parse_assignments(["x=1", "w=2", "b=3"]))
+    size = layout_budget.check_layout_budget(root)
+    # 9 Values (x, w, b and 6 made by ops) and 6 op ellipses; 10 input edges and 6 op → value
+    assert (size.values, size.nodes, size.edges) == (9, 15, 16)
+    x = parse_assignments(["x=2"])["x"]
+    product = x
+    for _ in range(9):
+        product = product * x
+    # x sits at rank 0, the k-th × at rank 4k − 2 and its product at 4k: the edge from x to
+    # the k-th × crosses 4k − 3 ranks, the others 1 each (an edge into an op, and op → value)
+    first = 1 + 1 + 1  # x → × twice, × → x·x
+    later = sum((4 * k - 3) + 1 + 1 for k in range(2, 10))
+    assert layout_budget.layout_size(product).long_edge_ranks == first + later
+
+
+# --- --frames -------------------------------------------------------------------------------
+
+
+@needs_dot
+def test_frames_are_written_as_numbered_images(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output, frames = tmp_path / "g.png", tmp_path / "frames"
+    code, out, err = run_draw(
+        capsys, "relu(x*w - b) + relu(x*b)", "x=0.5", "w=-1", "b=2", "--frames", str(frames),
+        output=output,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    names = sorted(p.name for p in frames.iterdir())
+    assert names == [f"frame_{k}.png" for k in range(1, 10)]  # one per Value
+    assert out == f"wrote {output}\nwrote 9 frames: {frames / 'frame_1.png'} … frame_9.png\n"
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in frames.iterdir())
+
+
+def test_a_frames_path_that_is_a_file_or_the_output_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tried = forbid_dot(monkeypatch)
+    output = tmp_path / "g.svg"
+    file = tmp_path / "file"
+    file.write_text("not a directory")
+    code, _, err = run_draw(capsys, "x*2", "x=1", "--frames", str(file), output=output)
+    assert_refused(code, err, output, "--frames", "is not a directory")
+    code, _, err = run_draw(capsys, "x*2", "x=1", "--frames", str(output), output=output)
+    assert_refused(code, err, output, "--frames and -o name the same path")
+    assert tried == [] and file.read_text() == "not a directory"
+
+
+def test_too_many_frames_are_refused_before_dot_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tried = forbid_dot(monkeypatch)
+    output, frames = tmp_path / "g.svg", tmp_path / "frames"
+    expression = "+".join(f"tanh(x*{k})" for k in range(1, 30))  # x, 29 × and tanh, Σ: 60
+    code, _, err = run_draw(capsys, expression, "x=1", "--frames", str(frames), output=output)
+    assert_refused(code, err, output, "--frames: 60 frames of 119 nodes")
+    assert tried == [] and not frames.exists()

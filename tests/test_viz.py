@@ -1,21 +1,22 @@
-"""viz: computation graphs and network figures, their DOT text, and rendering with dot."""
+"""viz: the façade's names, and draw_graph's DOT text (what a computation graph shows)."""
 
 from __future__ import annotations
 
+import ast
 import re
-import shutil
-import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import autograd_lite
 from autograd_lite import engine, nodes, viz
 from autograd_lite.engine import Value
+from autograd_lite.graph_figures import op_text
 from autograd_lite.nn import MLP
 
-needs_dot = pytest.mark.skipif(
-    shutil.which("dot") is None, reason="Graphviz's dot is not installed"
-)
+PACKAGE = Path(autograd_lite.__file__).parent
 
 
 def neuron_expression() -> tuple[Value, Value, Value, Value]:
@@ -35,38 +36,63 @@ def node_line(graph_source: str, node_id: str) -> str:
     return line
 
 
-# --- rendering ------------------------------------------------------------------------------
+def legend_of(graph_source: str) -> str:
+    lines = graph_source.splitlines()
+    (line,) = [s for s in lines if s.strip().startswith("graph [") and "label=" in s]
+    return line
 
 
-@needs_dot
-def test_svg_really_renders(tmp_path: Path) -> None:
-    out, *_ = neuron_expression()
-    path = viz.save_graph(out, tmp_path / "g.svg")
-    text = path.read_text("utf-8")
-    assert path == tmp_path / "g.svg"
-    assert "<svg" in text and text.rstrip().endswith("</svg>")
-    assert "gate 1" in text and "grad 0.5" in text  # the gate and ∂out/∂w are in the picture
+# --- the façade and the modules behind it ---------------------------------------------------
 
 
-@needs_dot
-def test_png_really_renders_and_parent_directories_are_made(tmp_path: Path) -> None:
-    out, *_ = neuron_expression()
-    path = viz.render(viz.draw_graph(out), tmp_path / "new" / "dir" / "g.png")
-    assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+def test_the_facade_keeps_every_public_name() -> None:
+    for name in (
+        "draw_graph", "draw_network", "render", "save_graph", "backward_frames", "frame_images",
+        "frame_strip", "frame_player", "save_frames", "format_for", "image_bytes", "PortableFigure",
+        "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "DEFAULT_TIMEOUT", "FORMATS",
+        "MAX_UNITS_PER_LAYER",
+    ):  # fmt: skip
+        assert name in viz.__all__ and hasattr(viz, name), name
 
 
-@needs_dot
-def test_pdf_really_renders_and_the_suffix_is_case_blind(tmp_path: Path) -> None:
-    out, *_ = neuron_expression()
-    assert viz.save_graph(out, tmp_path / "g.PDF").read_bytes().startswith(b"%PDF")
+def test_import_autograd_lite_does_not_load_graphviz() -> None:
+    code = "import sys, autograd_lite; print(sorted(m for m in sys.modules if 'graphviz' in m))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
 
 
-def test_unknown_suffix_is_refused_naming_the_valid_ones(tmp_path: Path) -> None:
-    out, *_ = neuron_expression()
-    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf") as info:
-        viz.render(viz.draw_graph(out), tmp_path / "g.jpg")
-    assert "g.jpg" in str(info.value)
-    assert not (tmp_path / "g.jpg").exists()
+DRAWING_MODULES = (
+    "viz", "graph_figures", "network_figures", "backward_frames", "rendering", "figure_style",
+    "layout_budget", "expression", "cli",
+)  # fmt: skip
+
+
+def imported_modules(module: str) -> set[str]:
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text("utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module} if node.module else {alias.name for alias in node.names}
+    return found
+
+
+def test_imports_flow_one_way_nothing_below_imports_the_drawing_modules() -> None:
+    drawing = set(DRAWING_MODULES)
+    for path in PACKAGE.glob("*.py"):
+        if path.stem in drawing or path.stem in ("demos", "__main__"):
+            continue
+        assert not imported_modules(path.stem) & drawing, path.name
+
+
+def test_no_function_in_the_drawing_modules_is_over_60_lines() -> None:
+    for module in DRAWING_MODULES:
+        tree = ast.parse((PACKAGE / f"{module}.py").read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert length <= 60, f"{module}.{node.name} is {length} lines"
 
 
 # --- what the graph shows -------------------------------------------------------------------
@@ -78,15 +104,51 @@ def test_a_times_a_draws_two_edges_from_a() -> None:
     # a is v0 and the product v1, made by the op node v1_op; ∂(a·a)/∂a = a = 3 per use
     from_a = [e for e in edges(source) if e.startswith("v0 -> ")]
     assert len(from_a) == 2
-    assert all(e.startswith("v0 -> v1_op [") and "xlabel=<3>" in e for e in from_a)
+    assert all(e.startswith("v0 -> v1_op [") and "label=<3>" in e for e in from_a)
 
 
-def test_each_constant_is_its_own_small_node_per_use() -> None:
+def test_three_or_more_uses_by_one_op_are_one_edge_with_their_count() -> None:
+    x = Value(2.0, "x")
+    source = viz.draw_graph(nodes.total([x] * 200)).source
+    (from_x,) = [e for e in edges(source) if e.startswith("v0 -> ")]
+    assert "label=<1 (×200)>" in from_x
+    assert "label=<×5>" in viz.draw_graph(nodes.total([x] * 5), show_grad=False).source
+
+
+def test_constants_are_folded_into_their_op_not_drawn_as_nodes() -> None:
     x = Value(2.0, "x")
     source = viz.draw_graph(x * 3.0 + 3.0).source
-    constants = re.findall(r"^\s*(c\d+) \[label=<3>", source, flags=re.MULTILINE)
-    assert constants == ["c0", "c1"]
-    assert "shape=ellipse" in node_line(source, "c0")
+    ops = re.findall(r"^\s*v\d+_op \[label=<([^>]*)>", source, flags=re.MULTILINE)
+    assert ops == ["× 3", "+ 3"]
+    assert not re.search(r"^\s*c\d+ \[", source, flags=re.MULTILINE)  # no constant nodes
+    assert len(edges(source)) == 4  # x → ×, × → v1, v1 → +, + → v2: no edge from a constant
+
+
+@pytest.mark.parametrize(
+    ("make", "lines"),
+    [
+        (lambda x: x**2, ["** 2"]),
+        (lambda x: 2.0**x, ["2 ** ·"]),
+        (lambda x: 1.0 - x, ["1 − ·"]),
+        (lambda x: x - 1.0, ["− 1"]),
+        (lambda x: 3.0 * x, ["× 3"]),
+        (lambda x: 1.0 / x, ["1 ÷ ·"]),
+        (lambda x: x * 0.5, ["× 0.5"]),
+        (lambda x: x.leaky_relu(0.1), ["leaky 0.1"]),
+        (lambda x: x.leaky_relu(), ["leaky 0.01"]),
+        (lambda x: x * x, ["×"]),
+        (lambda x: -x, ["−x"]),
+        (lambda x: x.tanh(), ["tanh"]),
+        (lambda x: nodes.total([x, 1.0, -2.0]), ["Σ + 1 − 2"]),
+        (lambda x: nodes.total([x, 1.0, 2.0, 3.0, 4.0, 5.0]), ["Σ + 5 numbers (Σ 15)"]),
+        (lambda x: nodes.dot([x, x], [1.0, 0.5], x), ["Σ w·x + b", "x = (1, 0.5)"]),
+        (lambda x: nodes.dot([x, 2.0], [x, x]), ["Σ w·x", "w₂ = 2"]),
+        (lambda x: nodes.dot([x], [x], 0.25), ["Σ w·x + b", "b = 0.25"]),
+        (lambda x: nodes.apply("*", 2.0, 3.0), ["2 × 3"]),
+    ],
+)
+def test_op_text_folds_constant_operands(make, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert op_text(make(Value(2.0, "x"))) == lines
 
 
 def test_node_kinds_have_their_own_fills() -> None:
@@ -115,9 +177,10 @@ def test_params_given_as_values_are_marked_and_unlabelled_ones_get_no_name() -> 
     source = viz.draw_graph(w * x, params=[w]).source
     assert 'bgcolor="#fde68a"' in node_line(source, "v0")
     assert 'bgcolor="#dbeafe"' in node_line(source, "v1")
+    assert "<b>" not in node_line(source, "v0")
 
 
-def test_show_grad_false_hides_grads_and_local_derivatives() -> None:
+def test_show_grad_false_hides_grads_and_local_derivatives_but_not_gates() -> None:
     out, *_ = neuron_expression()
     shown = viz.draw_graph(out).source
     hidden = viz.draw_graph(out, show_grad=False).source
@@ -138,39 +201,81 @@ def test_values_show_label_data_and_grad() -> None:
 def test_op_nodes_show_the_op() -> None:
     out, *_ = neuron_expression()
     source = viz.draw_graph(out).source
-    ops = re.findall(r"^\s*v\d+_op \[label=<([^>]*)>", source, flags=re.MULTILINE)
+    ops = re.findall(r"^\s*v\d+_op \[label=<([^<>]*)", source, flags=re.MULTILINE)
     assert ops == ["×", "+", "relu"]
+
+
+def test_edge_numbers_are_real_labels_so_dot_makes_room_for_them() -> None:
+    out, *_ = neuron_expression()
+    source = viz.draw_graph(out).source
+    assert "xlabel" not in source  # an xlabel is placed after layout, and can land on a node
+    assert 'label=<-1> fontcolor="#555555"' in source
+
+
+def test_the_default_rank_direction_is_top_to_bottom() -> None:
+    out, *_ = neuron_expression()
+    assert "rankdir=TB" in viz.draw_graph(out).source
+    assert "rankdir=LR" in viz.draw_graph(out, rankdir="LR").source
 
 
 # --- gates --------------------------------------------------------------------------------
 
 
-def gate_edge(z: float, op: str = "relu") -> str:
+def gate_parts(z: float, op: str = "relu") -> tuple[str, str]:
+    """(the gate op's node line, the edge from z into it)."""
     x = Value(z, "z")
     out = x.relu() if op == "relu" else x.leaky_relu(0.1)
     out.backward()
-    (edge,) = [e for e in edges(viz.draw_graph(out).source) if e.startswith("v0 -> v1_op")]
-    return edge
+    source = viz.draw_graph(out).source
+    (edge,) = [e for e in edges(source) if e.startswith("v0 -> v1_op")]
+    return node_line(source, "v1_op"), edge
 
 
-def test_closed_relu_gate_is_dashed_grey_and_marked_gate_0() -> None:
-    closed = gate_edge(-1.0)
-    assert "style=dashed" in closed and "gate 0" in closed and 'color="#6b7280"' in closed
+def test_closed_relu_gate_is_on_the_op_grey_and_dashed() -> None:
+    op, edge = gate_parts(-1.0)
+    assert "gate 0" in op and "dashed" in op and 'color="#6b7280"' in op
+    assert "style=dashed" in edge and 'color="#6b7280"' in edge
+    assert "label" not in edge  # no floating text beside the edge
 
 
-def test_open_relu_gate_is_solid_green_and_marked_gate_1() -> None:
-    opened = gate_edge(1.0)
-    assert "dashed" not in opened and "gate 1" in opened and 'color="#15803d"' in opened
+def test_open_relu_gate_is_on_the_op_and_green() -> None:
+    op, edge = gate_parts(1.0)
+    assert "gate 1" in op and "dashed" not in op and 'color="#15803d"' in op
+    assert "dashed" not in edge and 'color="#15803d"' in edge
 
 
 def test_relu_gate_at_zero_is_closed_like_the_engine_says() -> None:
-    assert "gate 0" in gate_edge(0.0)
+    op, _ = gate_parts(0.0)
+    assert "gate 0" in op
 
 
 def test_closed_leaky_gate_is_dashed_and_shows_its_slope() -> None:
-    closed = gate_edge(-1.0, "leaky_relu")
-    assert "style=dashed" in closed and "gate 0.1" in closed
-    assert "dashed" not in gate_edge(1.0, "leaky_relu")
+    op, edge = gate_parts(-1.0, "leaky_relu")
+    assert "leaky 0.1" in op and "gate 0.1" in op and "style=dashed" in edge
+    op, edge = gate_parts(1.0, "leaky_relu")
+    assert "gate 1" in op and "dashed" not in edge
+
+
+# --- the legend -----------------------------------------------------------------------------
+
+
+def test_the_legend_lists_what_is_drawn_with_the_colours_it_is_drawn_in() -> None:
+    out, *_ = neuron_expression()  # inputs x, w, b; an open gate; no parameters
+    legend = legend_of(viz.draw_graph(out).source)
+    assert '<td bgcolor="#dbeafe" border="1" width="18"> </td><td align="left">input' in legend
+    assert "parameter" not in legend and "closed gate" not in legend
+    assert "open gate" in legend and "constant" not in legend
+    assert "local ∂out/∂in" in legend
+
+
+def test_the_legend_lists_parameters_and_closed_gates_when_there_are_some() -> None:
+    w = Value(-1.0, "w")
+    out = (w * 2.0).relu()
+    out.backward()
+    legend = legend_of(viz.draw_graph(out, params=[w], show_grad=False).source)
+    assert 'bgcolor="#fde68a"' in legend and "parameter" in legend
+    assert "closed gate" in legend and "input" not in legend and "open gate" not in legend
+    assert "∂out/∂in" not in legend  # no edge numbers without show_grad
 
 
 # --- escaping -------------------------------------------------------------------------------
@@ -182,15 +287,6 @@ def test_labels_are_escaped_in_the_dot_source() -> None:
     x = Value(1.0, HOSTILE_LABEL)
     line = node_line(viz.draw_graph(x * 2.0).source, "v0")
     assert "<b>a&lt;b&gt;{c}|&quot;d&quot;&amp;e\\\\N\\\\\\\\f\\\\ng</b>" in line
-
-
-@needs_dot
-def test_escaped_labels_render_literally(tmp_path: Path) -> None:
-    x = Value(1.0, HOSTILE_LABEL)
-    svg = viz.save_graph(x * 2.0, tmp_path / "g.svg").read_text("utf-8")
-    # XML-escaped in the SVG, shown as typed: \N stays \N (not the node's name), \\ stays \\,
-    # and the newline shows as \n
-    assert "a&lt;b&gt;{c}|&quot;d&quot;&amp;e\\N\\\\f\\ng" in svg
 
 
 # --- determinism and size -------------------------------------------------------------------
@@ -246,7 +342,7 @@ def test_a_raised_limit_draws_a_bigger_graph() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"rankdir": "XY"}, "draw_graph rankdir must be one of LR, RL, TB, BT, got 'XY'"),
+        ({"rankdir": "XY"}, "draw_graph rankdir must be one of TB, LR, BT, RL, got 'XY'"),
         ({"max_nodes": 0}, "draw_graph max_nodes must be a positive int, got 0"),
         ({"max_nodes": True}, "draw_graph max_nodes must be a positive int, got True"),
     ],
@@ -261,151 +357,5 @@ def test_a_non_value_root_or_param_is_refused() -> None:
         viz.draw_graph(1.0)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="draw_graph params must hold Values, got int"):
         viz.draw_graph(Value(1.0), params=[1])  # type: ignore[list-item]
-
-
-# --- draw_network -------------------------------------------------------------------------
-
-UNIT = re.compile(r"^\s*(a(\d+)_(\d+)) \[", flags=re.MULTILINE)
-
-
-def weight_edges(source: str) -> list[str]:
-    return [e for e in edges(source) if "style=invis" not in e]
-
-
-def test_network_has_one_node_per_neuron_and_input() -> None:
-    mlp = MLP(3, [4, 2], seed=0)
-    source = viz.draw_network(mlp).source
-    units = sorted((int(layer), int(j)) for _, layer, j in UNIT.findall(source))
-    assert units == [(1, 0), (1, 1), (1, 2), *((2, j) for j in range(4)), (3, 0), (3, 1)]
-    assert len(weight_edges(source)) == 3 * 4 + 4 * 2
-    assert "<b>a⁽¹⁾₃</b>" in source and "<b>a⁽²⁾₄</b>" in source and "<b>a⁽³⁾₂</b>" in source
-    assert source.count("rank=same") == 3  # one column per layer
-
-
-def test_network_edges_are_labelled_theta_with_weight_colour_and_width() -> None:
-    mlp = MLP(2, [2, 1], seed=0)
-    mlp.layers[0].neurons[0].w[1].data = 0.5  # Θ⁽²⁾₁₂
-    mlp.layers[0].neurons[1].w[0].data = -2.0  # Θ⁽²⁾₂₁, the widest
-    source = viz.draw_network(mlp).source
-    (positive,) = [e for e in weight_edges(source) if e.startswith("a1_1 -> a2_0")]
-    (negative,) = [e for e in weight_edges(source) if e.startswith("a1_0 -> a2_1")]
-    assert "Θ⁽²⁾₁₂ = 0.5" in positive and 'color="#1d4ed8"' in positive
-    assert "Θ⁽²⁾₂₁ = -2" in negative and 'color="#dc2626"' in negative
-    assert "penwidth=4.00" in negative  # 0.6 + 3.4·|w|/max|w|
-    assert "∂J/∂Θ" not in source  # no backward yet: no gradients to show
-
-
-def test_network_shows_gradients_after_backward() -> None:
-    mlp = MLP(2, [2, 1], activation="tanh", seed=0)
-    (out,) = mlp([0.5, -1.0])
-    ((out - 1.0) ** 2).backward()
-    source = viz.draw_network(mlp).source
-    w = mlp.layers[1].neurons[0].w[0]
-    assert w.grad != 0.0
-    assert f"Θ⁽³⁾₁₁ = {w.data:.4g}<br/>∂J/∂Θ = {w.grad:.4g}" in source
-
-
-def test_network_shows_a_dead_networks_zero_gradients_when_asked() -> None:
-    mlp = MLP(2, [2, 1], seed=0)
-    assert all(p.grad == 0.0 for p in mlp.parameters())
-    assert "∂J/∂Θ" not in viz.draw_network(mlp).source
-    assert "∂J/∂Θ = 0" in viz.draw_network(mlp, show_grad=True).source
-    mlp.layers[0].neurons[0].w[0].grad = 1.0
-    assert "∂J/∂Θ" not in viz.draw_network(mlp, show_grad=False).source
-
-
-def test_network_with_x_shows_z_and_a_and_marks_closed_gates() -> None:
-    mlp = MLP(2, [2, 1], activation="relu", seed=0)
-    first, second = mlp.layers[0].neurons
-    first.w[0].data, first.w[1].data, first.b.data = 1.0, 1.0, 0.0  # z = 1.5: open
-    second.w[0].data, second.w[1].data, second.b.data = -1.0, 0.0, 0.25  # z = −0.25: closed
-    source = viz.draw_network(mlp, [0.5, 1.0]).source
-    opened, closed = node_line(source, "a2_0"), node_line(source, "a2_1")
-    assert "z = 1.5<br/>a = 1.5" in opened and "gate closed" not in opened
-    assert "z = -0.25<br/>a = 0" in closed and "gate closed" in closed
-    assert "dashed" in closed and 'fillcolor="#d4d4d4"' in closed
-    into_closed = [e for e in weight_edges(source) if e.split(" [")[0].endswith("a2_1")]
-    assert len(into_closed) == 2 and all("style=dashed" in e for e in into_closed)
-    assert "= 0.5" in node_line(source, "a1_0")  # the input values are shown too
-
-
-def test_network_x_of_the_wrong_length_is_refused_naming_both_lengths() -> None:
-    mlp = MLP(3, [2], seed=0)
-    with pytest.raises(ValueError, match=r"draw_network: x has 2 values .* nin=3"):
-        viz.draw_network(mlp, [1.0, 2.0])
-    with pytest.raises(ValueError, match=r"x\[1\] must be a finite number, got nan"):
-        viz.draw_network(mlp, [1.0, float("nan"), 0.0])
-    with pytest.raises(ValueError, match=r"x\[0\] must be a finite number"):
-        viz.draw_network(mlp, [10**400, 1.0, 0.0])  # an int with no finite float
-
-
-def test_a_wide_layer_shows_its_first_units_an_ellipsis_and_its_last_unit() -> None:
-    mlp = MLP(2, [25, 1], seed=0)
-    source = viz.draw_network(mlp).source
-    shown = sorted(int(j) for _, layer, j in UNIT.findall(source) if layer == "2")
-    assert shown == [0, 1, 2, 3, 4, 5, 6, 7, 24]
-    assert "16 more" in node_line(source, "a2_more")
-    # 2·9 + 9·1 = 27 weight edges; the 18 into layer 2 are above 16, so their numbers
-    # move into tooltips, while the 9 into layer 3 keep their labels
-    into_2 = [e for e in weight_edges(source) if e.startswith("a1_")]
-    into_3 = [e for e in weight_edges(source) if e.startswith("a2_")]
-    assert (len(into_2), len(into_3)) == (18, 9)
-    assert not any("label=<" in e for e in into_2)
-    assert all('tooltip="Θ⁽²⁾' in e for e in into_2)
-    assert all("label=<Θ⁽³⁾" in e for e in into_3)
-
-
-@needs_dot
-def test_network_renders(tmp_path: Path) -> None:
-    mlp = MLP(2, [2, 2], output_activation="relu", seed=0)
-    path = viz.render(viz.draw_network(mlp, [0.5, -1.0]), tmp_path / "net.svg")
-    assert "a⁽²⁾₁" in path.read_text("utf-8")
-
-
-# --- when dot is missing, slow or failing -----------------------------------------------
-
-
-def test_without_dot_the_graph_still_builds_and_render_says_how_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    out, *_ = neuron_expression()
-    graph = viz.draw_graph(out)
-    assert "digraph" in graph.source  # DOT text needs no Graphviz
-    with pytest.raises(viz.GraphvizNotFound) as info:
-        viz.render(graph, tmp_path / "g.svg")
-    message = str(info.value)
-    assert "sudo apt-get install graphviz" in message
-    assert "brew install graphviz" in message
-    assert "conda install -c conda-forge graphviz" in message
-    assert "\n" not in message
-    assert isinstance(info.value, RuntimeError)
-    assert not (tmp_path / "g.svg").exists()
-
-
-def fake_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
-    bin_dir = tmp_path / "fake-bin"
-    bin_dir.mkdir()
-    dot = bin_dir / "dot"
-    dot.write_text(f"#!/bin/sh\n{script}\n")
-    dot.chmod(dot.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-
-
-def test_a_failing_dot_raises_render_error_with_its_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_dot(tmp_path, monkeypatch, 'echo "Error: syntax error in line 1" >&2; exit 3')
-    with pytest.raises(viz.RenderError, match="exit status 3: Error: syntax error in line 1"):
-        viz.render(viz.draw_graph(Value(1.0)), tmp_path / "g.svg")
-
-
-def test_a_dot_that_hangs_is_stopped_at_the_timeout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_dot(tmp_path, monkeypatch, "exec sleep 30")
-    with pytest.raises(viz.RenderError, match=r"did not finish within 0\.5 s"):
-        viz.render(viz.draw_graph(Value(1.0)), tmp_path / "g.svg", timeout=0.5)
-    assert not (tmp_path / "g.svg").exists()
+    with pytest.raises(TypeError, match="draw_graph params must be None, a Module"):
+        viz.draw_graph(Value(1.0), params=3)  # type: ignore[arg-type]

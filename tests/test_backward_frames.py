@@ -1,0 +1,185 @@
+"""backward_frames: the backward pass one node at a time, its numbers, files and strip."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import graphviz
+import pytest
+from dot_layout import layout
+from figures import fake_dot, needs_dot, seed
+
+from autograd_lite import engine, nodes, viz
+from autograd_lite.backward_frames import replay_gradients
+from autograd_lite.engine import Value
+from autograd_lite.figure_style import CURRENT, number
+
+OUTLINE = re.compile(r'^\s*(v\d+) \[label=<<table border="3" color="' + CURRENT, re.MULTILINE)
+
+
+def neuron_and_loss() -> tuple[Value, dict[str, Value]]:
+    """J = (a − 2)² with a = relu(z), z = x·w + b: x = 0.5, w = −1, b = 2 (z = 1.5)."""
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    z = x * w + b
+    z.label = "z"
+    a = z.relu()
+    a.label = "a"
+    J = (a - 2.0) ** 2
+    J.label = "J"
+    J.backward()
+    return J, {"x": x, "w": w, "b": b, "z": z, "a": a}
+
+
+def current_node(frame: graphviz.Digraph) -> str:
+    (node_id,) = OUTLINE.findall(frame.source)
+    return str(node_id)
+
+
+def test_one_frame_per_value_in_the_order_backward_visits_them() -> None:
+    mlp, _, _, J = seed()
+    order = engine.topological_order(J)
+    frames = viz.backward_frames(J, params=mlp)
+    assert len(frames) == len(order) == 27
+    # frame k outlines the k-th node of reversed(topological order): ids are v0 … v26
+    assert [current_node(f) for f in frames] == [f"v{i}" for i in reversed(range(len(order)))]
+
+
+def test_the_products_shown_equal_the_gradients_backward_computed() -> None:
+    mlp, _, _, J = seed()
+    order = engine.topological_order(J)
+    assert replay_gradients(order) == {node: node.grad for node in order}  # bit for bit
+    last = viz.backward_frames(J, params=mlp)[-1].source  # every node visited by now
+    for node in order:
+        assert f"= {number(node.grad)}</font>" in last or node is J
+
+
+def test_a_relu_node_shows_its_gate_in_the_chain_rule() -> None:
+    J, v = neuron_and_loss()
+    frames = viz.backward_frames(J)
+    # visits J, v₆ = a − 2, a, z, …: ∂J/∂v₆ = 2(a − 2) = −1, and z's gate is open
+    assert "∂J/∂v₆ = ∂J/∂J · ∂J/∂v₆ = 1 · -1 = -1" in frames[1].source
+    assert "∂J/∂a = ∂J/∂v₆ · ∂v₆/∂a = -1 · 1 = -1" in frames[2].source
+    assert "∂J/∂z = ∂J/∂a · 1[z&gt;0] = -1 · 1 = -1" in frames[3].source
+    assert "∂J/∂J = 1: where backward starts" in frames[0].source
+    assert (v["z"].grad, v["a"].grad) == (-1.0, -1.0)
+
+
+def test_a_value_used_twice_sums_one_product_per_use() -> None:
+    a = Value(3.0, "a")
+    square = a * a
+    frames = viz.backward_frames(square)
+    assert "∂out/∂a = ∂out/∂out · ∂out/∂a + ∂out/∂out · ∂out/∂a = 1 · 3 + 1 · 3 = 6" in (
+        frames[1].source
+    )
+    many = viz.backward_frames(nodes.total([a] * 5))[1].source
+    assert "+ … (2 more) = 1 · 1 + 1 · 1 + 1 · 1 + … (2 more) = 5" in many
+
+
+def test_only_the_gradients_computed_so_far_are_shown() -> None:
+    J, _ = neuron_and_loss()
+    frame = viz.backward_frames(J)[2].source  # J, then v₆ = a − 2, now a
+    shown = re.findall(r'<font color="#000000">grad ([^<]+)</font>', frame)
+    current = re.findall(r'<font color="' + CURRENT + r'">grad ([^<]+)</font>', frame)
+    hidden = re.findall(r'<font color="transparent">grad ([^<]+)</font>', frame)
+    assert (len(shown), len(current), len(hidden)) == (2, 1, 5)
+    assert current == ["-1"]
+
+
+def test_frames_do_not_run_backward_again_and_ignore_accumulated_leaf_grads() -> None:
+    J, v = neuron_and_loss()
+    J.backward()  # leaves accumulate: w.grad is now twice ∂J/∂w
+    before = {name: value.grad for name, value in v.items()}
+    last = viz.backward_frames(J)[-1].source
+    assert {name: value.grad for name, value in v.items()} == before  # nothing touched
+    assert before["w"] == 2 * -0.5
+    assert "∂J/∂w = ∂J/∂v₂ · ∂v₂/∂w = -1 · 0.5 = -0.5" in last  # one backward's numbers
+
+
+def test_bad_arguments_are_refused_by_name() -> None:
+    with pytest.raises(TypeError, match="backward_frames needs a Value as root"):
+        viz.backward_frames(1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="backward_frames rankdir must be one of"):
+        viz.backward_frames(Value(1.0), rankdir="up")
+
+
+@needs_dot
+def test_every_frame_has_the_same_layout() -> None:
+    mlp, _, _, J = seed()
+    frames = viz.backward_frames(J, params=mlp)
+    positions = []
+    for frame in frames[::6]:
+        laid_out = layout(frame)
+        positions.append(
+            (laid_out["bb"], {node["name"]: node["pos"] for node in laid_out["objects"]})
+        )
+    assert all(p == positions[0] for p in positions)
+
+
+@needs_dot
+def test_frame_images_and_the_strip_for_a_notebook() -> None:
+    J, _ = neuron_and_loss()
+    frames = viz.backward_frames(J)
+    images = viz.frame_images(frames)
+    assert len(images) == len(frames) == 8
+    assert all(image.startswith(b"<?xml") and b"<text" not in image for image in images)
+    strip = viz.frame_strip(images, columns=4)
+    assert strip.count(b"<svg") == 1 + len(images)
+    for tag in re.findall(rb"<svg[^>]*>", strip):  # well-formed: each size given once
+        assert tag.count(b" width=") == tag.count(b" height=") == 1, tag
+    assert len(strip) < 0.6 * sum(map(len, images))  # one set of glyphs for all frames
+    assert set(re.findall(rb'href="#([^"]+)"', strip)) <= set(re.findall(rb'id="([^"]+)"', strip))
+    with pytest.raises(ValueError, match="portable SVGs"):
+        viz.frame_strip([b"\x89PNG..."])
+
+
+@needs_dot
+def test_save_frames_writes_numbered_images(tmp_path: Path) -> None:
+    J, _ = neuron_and_loss()
+    paths = viz.save_frames(viz.backward_frames(J), tmp_path / "new", "png")
+    assert [p.name for p in paths] == [f"frame_{k}.png" for k in range(1, 9)]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths)
+
+
+def test_save_frames_refuses_a_file_as_directory_and_a_bad_format(tmp_path: Path) -> None:
+    J, _ = neuron_and_loss()
+    file = tmp_path / "file.png"
+    file.write_bytes(b"a picture")
+    with pytest.raises(ValueError, match="exists and is not a directory"):
+        viz.save_frames(viz.backward_frames(J), file)
+    with pytest.raises(ValueError, match="must end in"):
+        viz.save_frames(viz.backward_frames(J), tmp_path, "gif")
+    assert file.read_bytes() == b"a picture"
+
+
+def test_save_frames_writes_nothing_when_dot_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a dot that works twice, then fails: the third frame cannot be drawn
+    count = tmp_path / "count"
+    fake_dot(
+        tmp_path,
+        monkeypatch,
+        f"n=$(cat {count} 2>/dev/null || echo 0); echo $((n + 1)) > {count}\n"
+        '[ "$n" -lt 2 ] && { cat >/dev/null; echo "<svg/>"; exit 0; }\necho broken >&2; exit 1',
+    )
+    J, _ = neuron_and_loss()
+    with pytest.raises(viz.RenderError, match="broken"):
+        viz.save_frames(viz.backward_frames(J), tmp_path / "frames", "svg")
+    assert not (tmp_path / "frames").exists() or not any((tmp_path / "frames").iterdir())
+
+
+def test_frame_player_steps_through_the_images() -> None:
+    widgets = pytest.importorskip("ipywidgets")
+    images = [b"<svg>frame 1</svg>", b"<svg>frame 2</svg>", b"<svg>frame 3</svg>"]
+    player = viz.frame_player(images, interval_ms=500)
+    (controls, view) = player.children
+    play, slider = controls.children
+    assert isinstance(play, widgets.Play) and (play.max, play.interval) == (2, 500)
+    assert view.children[0].value == "<svg>frame 1</svg>"
+    slider.value = 2
+    assert view.children[0].value == "<svg>frame 3</svg>"
+    png = viz.frame_player([b"\x89PNG one", b"\x89PNG two"])
+    assert isinstance(png.children[1].children[0], widgets.Image)
+    with pytest.raises(ValueError, match="at least one image"):
+        viz.frame_player([])

@@ -1,0 +1,193 @@
+"""rendering: dot run as a subprocess, formats, portable images, atomic files, failures."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import struct
+from pathlib import Path
+
+import graphviz
+import pytest
+from figures import fake_dot, needs_dot
+
+from autograd_lite import viz
+from autograd_lite.engine import Value
+
+
+def neuron_graph() -> graphviz.Digraph:
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    out = (x * w + b).relu()
+    out.backward()
+    return viz.draw_graph(out)
+
+
+def png_size(image: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", image[16:24])
+    return width, height
+
+
+# --- formats --------------------------------------------------------------------------------
+
+
+@needs_dot
+def test_svg_really_renders(tmp_path: Path) -> None:
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    out = (x * w + b).relu()
+    out.backward()
+    path = viz.save_graph(out, tmp_path / "g.svg")
+    text = path.read_text("utf-8")
+    assert path == tmp_path / "g.svg"
+    assert "<svg" in text and text.rstrip().endswith("</svg>")
+    assert "gate 1" in text and "grad 0.5" in text  # the gate and ∂out/∂w are in the picture
+
+
+@needs_dot
+def test_png_really_renders_and_parent_directories_are_made(tmp_path: Path) -> None:
+    path = viz.render(neuron_graph(), tmp_path / "new" / "dir" / "g.png")
+    assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@needs_dot
+def test_pdf_really_renders_and_the_suffix_is_case_blind(tmp_path: Path) -> None:
+    assert viz.render(neuron_graph(), tmp_path / "g.PDF").read_bytes().startswith(b"%PDF")
+
+
+def test_unknown_suffix_is_refused_naming_the_valid_ones(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf") as info:
+        viz.render(neuron_graph(), tmp_path / "g.jpg")
+    assert "g.jpg" in str(info.value)
+    assert not (tmp_path / "g.jpg").exists()
+    with pytest.raises(ValueError, match="fmt must be one of svg, png, pdf, got 'gif'"):
+        viz.image_bytes(neuron_graph(), "gif")
+
+
+HOSTILE_LABEL = 'a<b>{c}|"d"&e\\N\\\\f\ng'
+
+
+@needs_dot
+def test_escaped_labels_render_literally(tmp_path: Path) -> None:
+    x = Value(1.0, HOSTILE_LABEL)
+    svg = viz.save_graph(x * 2.0, tmp_path / "g.svg").read_text("utf-8")
+    # XML-escaped in the SVG, shown as typed: \N stays \N (not the node's name), \\ stays \\,
+    # and the newline shows as \n
+    assert "a&lt;b&gt;{c}|&quot;d&quot;&amp;e\\N\\\\f\\ng" in svg
+
+
+# --- portable images ------------------------------------------------------------------------
+
+
+@needs_dot
+def test_portable_svg_draws_text_as_shapes_and_needs_no_font() -> None:
+    plain = viz.image_bytes(neuron_graph(), "svg")
+    portable = viz.image_bytes(neuron_graph(), "svg", portable=True)
+    assert b"<text" in plain and b"font-family" in plain
+    assert b"<text" not in portable and b"font-family" not in portable
+    assert portable.count(b"<use") > 50  # every letter placed as a shape
+    assert not re.search(rb"\d\.\d{3}", portable)  # numbers cut to 2 decimals: smaller
+
+
+@needs_dot
+def test_portable_svgs_have_their_own_ids_and_are_byte_identical_when_redrawn() -> None:
+    first = viz.image_bytes(neuron_graph(), "svg", portable=True)
+    again = viz.image_bytes(neuron_graph(), "svg", portable=True)
+    other = viz.image_bytes(viz.draw_graph(Value(1.0, "x") * 2.0), "svg", portable=True)
+    assert first == again
+    ids = set(re.findall(rb'id="([^"]+)"', first))
+    other_ids = set(re.findall(rb'id="([^"]+)"', other))
+    assert ids and other_ids and not ids & other_ids  # one page can hold both
+    # every reference points at an id of its own image
+    assert set(re.findall(rb'href="#([^"]+)"', first)) <= ids
+
+
+@needs_dot
+def test_portable_png_is_drawn_at_twice_the_resolution() -> None:
+    plain = png_size(viz.image_bytes(neuron_graph(), "png"))
+    portable = png_size(viz.image_bytes(neuron_graph(), "png", portable=True))
+    assert portable[0] == pytest.approx(2 * plain[0], abs=4)
+    assert portable[1] == pytest.approx(2 * plain[1], abs=4)
+
+
+@needs_dot
+def test_portable_figure_shows_one_image_format_in_jupyter() -> None:
+    svg_data, svg_meta = viz.PortableFigure(neuron_graph())._repr_mimebundle_()
+    assert list(svg_data) == ["image/svg+xml"] and svg_meta == {}
+    assert "<text" not in svg_data["image/svg+xml"]
+    png = viz.PortableFigure(neuron_graph(), "png")
+    png_data, png_meta = png._repr_mimebundle_()
+    assert list(png_data) == ["image/png"]
+    width, height = png_size(base64.b64decode(png_data["image/png"]))
+    assert png_meta == {"image/png": {"width": width // 2, "height": height // 2}}
+    assert png.image() is png.image()  # drawn once
+
+
+def test_portable_figure_refuses_other_formats() -> None:
+    with pytest.raises(ValueError, match="PortableFigure fmt must be 'svg' or 'png'"):
+        viz.PortableFigure(neuron_graph(), "pdf")
+
+
+# --- files are written all or nothing -------------------------------------------------------
+
+
+def test_a_failing_dot_leaves_the_old_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "g.svg"
+    target.write_bytes(b"the old picture")
+    fake_dot(tmp_path, monkeypatch, 'echo "Error: syntax error in line 1" >&2; exit 3')
+    with pytest.raises(viz.RenderError, match="exit status 3: Error: syntax error in line 1"):
+        viz.render(neuron_graph(), target)
+    assert target.read_bytes() == b"the old picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fake-bin", "g.svg"]
+
+
+@needs_dot
+def test_a_write_that_fails_midway_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "g.svg"
+    target.write_bytes(b"the old picture")
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        viz.render(neuron_graph(), target)
+    assert target.read_bytes() == b"the old picture"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
+    monkeypatch.undo()
+    viz.render(neuron_graph(), target)
+    assert target.read_bytes().startswith(b"<?xml")
+
+
+# --- when dot is missing, slow or failing -----------------------------------------------
+
+
+def test_without_dot_the_graph_still_builds_and_render_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    graph = neuron_graph()
+    assert "digraph" in graph.source  # DOT text needs no Graphviz
+    with pytest.raises(viz.GraphvizNotFound) as info:
+        viz.render(graph, tmp_path / "g.svg")
+    message = str(info.value)
+    assert "sudo apt-get install graphviz" in message
+    assert "brew install graphviz" in message
+    assert "conda install -c conda-forge graphviz" in message
+    assert "\n" not in message
+    assert isinstance(info.value, RuntimeError)
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_a_dot_that_hangs_is_stopped_at_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_dot(tmp_path, monkeypatch, "exec sleep 30")
+    with pytest.raises(viz.RenderError, match=r"did not finish within 0\.5 s"):
+        viz.render(viz.draw_graph(Value(1.0)), tmp_path / "g.svg", timeout=0.5)
+    assert not (tmp_path / "g.svg").exists()
