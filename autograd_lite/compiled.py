@@ -36,6 +36,9 @@ What the guards cannot see (f must not do these, or must be compiled anew):
   current data, where eager mode would reuse its old value;
 - side effects of f (printing, appending to a list) happen only when it is traced.
 
+A Value passed as two arguments, or passed and also captured by f, runs eagerly (its two
+leaf slots would each write its gradient).
+
 Inside f, number arguments are Values: use Value ops on them (`x.exp()`, not
 `math.exp(x)`); a number that shapes the computation (a count) belongs in a closure.
 """
@@ -159,6 +162,8 @@ class Compiled:
         self, tape: Tape, args: Sequence[object], numbers: list[float], values: list[Value]
     ) -> float:
         function = replay_function(tape)
+        if values and _aliased(values, tape):
+            return self._eager(args)  # one Value in two leaf slots: their writes would clash
         try:
             return function(numbers, (*values, *tape.captured))
         except (Fallback, ArithmeticError, ValueError, TypeError):
@@ -193,6 +198,14 @@ def compile(f: Callable[..., Value]) -> Compiled:  # noqa: A001  (al.compile, li
     """f, compiled: `step(*args)` and `step.sum(*columns)` replay f's forward and backward
     pass as generated code (see the module doc)."""
     return Compiled(f)
+
+
+def _aliased(values: list[Value], tape: Tape) -> bool:
+    """Is a Value argument passed twice, or also captured by f?"""
+    if "captured ids" not in tape.cache:
+        tape.cache["captured ids"] = {id(v) for v in tape.captured}
+    ids = {id(v) for v in values}
+    return len(ids) < len(values) or not ids.isdisjoint(tape.cache["captured ids"])
 
 
 def _parameter_names(f: Callable[..., Any]) -> list[str]:
