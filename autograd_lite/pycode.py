@@ -220,17 +220,29 @@ def _seed(tape: Tape, defined: set[int]) -> list[str]:
 
 def _edge_lines(tape: Tape, order: list[int], defined: set[int]) -> list[str]:
     """For each entry of order: its gradient times each local derivative, added to the
-    gradient of each input that passes it on (`=` for the first term, then `+=`)."""
+    gradient of each input that passes it on (`=` for the first term, then `+=`).
+
+    A node with many inputs (a neuron's dot) sends nothing when its gradient is zero, as
+    in backward(): behind a closed ReLU gate that skips the whole neuron."""
     entries, names, receives = tape.entries, tape.names, tape.receives
     lines = []
     for i in order:
         gradient = f"dJ_d{names[i]}"
         inputs = input_codes(tape, i)
         op = entries[i].op
-        for k, x in enumerate(entries[i].inputs):
-            if x.__class__ is float or not receives[x]:  # type: ignore[index]
-                continue
-            term = contribution(gradient, slope_code(op, k, inputs, names[i]))
+        terms = [
+            (x, contribution(gradient, slope_code(op, k, inputs, names[i])))
+            for k, x in enumerate(entries[i].inputs)
+            if x.__class__ is not float and receives[x]  # type: ignore[index]
+        ]
+        if len(terms) >= 3:
+            fresh = [x for x in dict.fromkeys(x for x, _ in terms) if x not in defined]
+            lines += [f"    dJ_d{names[x]} = 0.0" for x in fresh]  # type: ignore[index]
+            defined.update(fresh)  # type: ignore[arg-type]
+            lines.append(f"    if {gradient}:  # a zero gradient sends nothing")
+            lines += [f"        dJ_d{names[x]} += {term}" for x, term in terms]  # type: ignore[index]
+            continue
+        for x, term in terms:
             lines.append(f"    dJ_d{names[x]} {'+=' if x in defined else '='} {term}")  # type: ignore[index]
             defined.add(x)  # type: ignore[arg-type]
     return lines
@@ -275,39 +287,70 @@ def _sample_inputs(tape: Tape, repeat: Repeat) -> str:
 
 def looped_source(tape: Tape, repeat: Repeat) -> str:
     """The source of `replay(numbers, L)` for J = g(Σₖ tₖ) over alike samples: one
-    sample's code in a loop forward, and in a loop backward (samples last to first, as
-    backward() visits them)."""
+    sample's code in a loop. The samples are visited last to first, as backward() visits
+    them, so the gradients add up in its order. If ∂J/∂Σ is a constant (J = Σ, or Σ/n),
+    each sample runs forward and backward in one pass; else a first loop runs forward and
+    keeps each sample's values for a second, backward."""
     names, entries = tape.names, tape.entries
-    body = [i for i in repeat.body if entries[i].kind != "input"]
-    saved = ", ".join(names[i] for i in body)
     in_sample = set(repeat.body)
-    sample_checks = [i for i in tape.must_be_finite() if i in in_sample]
-    lines = ["def replay(numbers, L):", *_reads(tape, numbers=False)]
-    lines += [f"    TERMS = [0.0] * {repeat.n}", f"    SAVED = [()] * {repeat.n}",
-              "    # forward, sample by sample: sample 0's nodes stand for every sample's",
-              f"    for k in range({repeat.n}):", _sample_inputs(tape, repeat)]  # fmt: skip
+    body = [i for i in repeat.body if entries[i].kind != "input"]
+    chain = [i for i in tape.backward if i in set(repeat.chain)]
+    one_pass = all(_is_number(_chain_slope(tape, i)) for i in repeat.chain)
+    backward = repeat.total in tape.backward
+    leaves = _leaves_with_gradient(tape)
+    defined = set(leaves)
+    lines = ["def replay(numbers, L):", *_reads(tape, numbers=False), *_leaf_reads(tape, leaves)]
+    lines.append(f"    TERMS = [0.0] * {repeat.n}")
+    if one_pass:
+        lines += ["    # backward from J to Σ, whose ∂J/∂Σ does not depend on the samples",
+                  *_seed(tape, defined), *_edge_lines(tape, chain, defined)]  # fmt: skip
+    else:
+        lines.append(f"    SAVED = [()] * {repeat.n}")
+    order = range(repeat.n - 1, -1, -1) if one_pass else range(repeat.n)
+    lines += ["    # sample by sample: sample 0's names stand for each sample's values",
+              f"    for k in {_range_code(order)}:", _sample_inputs(tape, repeat)]  # fmt: skip
     lines += _indented([line for i in body for line in _forward_lines(tape, i)])
+    sample_checks = [names[i] for i in tape.must_be_finite() if i in in_sample]
     if sample_checks:
-        checked = ", ".join(names[i] for i in sample_checks)
-        lines.append(f"        if not finite(({checked},)):\n            raise Fallback")
-    lines += [f"        SAVED[k] = ({saved},)", f"        TERMS[k] = {names[repeat.term]}"]
+        lines.append(f"        if not finite(({', '.join(sample_checks)},)):\n            raise Fallback")
+    lines.append(f"        TERMS[k] = {names[repeat.term]}")
+    saved = ", ".join(names[i] for i in body)
+    sample_backward = [f"        dJ_d{names[repeat.term]} = dJ_d{names[repeat.total]}",
+                       *_indented(_edge_lines(tape, [i for i in tape.backward if i in in_sample],
+                                              {*leaves, repeat.term}))]  # fmt: skip
+    if one_pass:
+        lines += sample_backward if backward else []
+    else:
+        lines.append(f"        SAVED[k] = ({saved},)")
     lines.append(f"    {names[repeat.total]} = {sum_of('TERMS')}")
-    for i in reversed(repeat.chain):
-        lines += _forward_lines(tape, i)
+    lines += [line for i in reversed(repeat.chain) for line in _forward_lines(tape, i)]
     outside = {*repeat.chain, repeat.total}
     others = [names[i] for i in tape.must_be_finite()
               if i in outside or entries[i].kind == "leaf"]  # fmt: skip
     lines.append(f"    if not finite(({', '.join(others)},)):\n        raise Fallback")
-    leaves = _leaves_with_gradient(tape)
-    lines += ["    # backward: ∂J/∂node, from J down", *_leaf_reads(tape, leaves)]
-    defined = set(leaves)
-    lines += _seed(tape, defined)
-    if repeat.total in tape.backward:
-        lines += _edge_lines(tape, [i for i in tape.backward if i in set(repeat.chain)], defined)
-        lines += [f"    for k in reversed(range({repeat.n})):", _sample_inputs(tape, repeat),
-                  f"        {saved}, = SAVED[k]",
-                  f"        dJ_d{names[repeat.term]} = dJ_d{names[repeat.total]}"]  # fmt: skip
-        order = [i for i in tape.backward if i in set(body)]
-        lines += _indented(_edge_lines(tape, order, {*leaves, repeat.term}))
+    if backward and not one_pass:
+        lines += ["    # backward, sample by sample, last to first", *_seed(tape, defined),
+                  *_edge_lines(tape, chain, defined),
+                  f"    for k in reversed(range({repeat.n})):", _sample_inputs(tape, repeat),
+                  f"        {saved}, = SAVED[k]", *sample_backward]  # fmt: skip
     lines += _write_back(tape, leaves)
     return "\n".join([*lines, f"    return {names[tape.root]}"]) + "\n"
+
+
+def _chain_slope(tape: Tape, i: int) -> str:
+    """The local derivative of chain entry i with respect to its one node input."""
+    e = tape.entries[i]
+    k = next(k for k, x in enumerate(e.inputs) if isinstance(x, int))
+    return slope_code(e.op, k, input_codes(tape, i), tape.names[i])
+
+
+def _is_number(code: str) -> bool:
+    try:
+        float(code)
+    except ValueError:
+        return False
+    return True
+
+
+def _range_code(order: range) -> str:
+    return f"range({order.stop})" if order.step == 1 else f"reversed(range({order.start + 1}))"

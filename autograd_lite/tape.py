@@ -129,19 +129,21 @@ def flatten(args: Sequence[object], who: str) -> tuple[object, list[float], list
     numbers_out: list[float] = []
     values: list[Value] = []
 
-    def walk(x: object, where: str) -> object:
+    def walk(x: object, path: tuple[int, ...]) -> object:
         cls = x.__class__
         if cls is float:
             numbers_out.append(x)  # type: ignore[arg-type]
             return 0
-        if cls is Value:
-            values.append(x)  # type: ignore[arg-type]
-            return 1
         if cls is list or cls is tuple:
-            return (cls is tuple, *[walk(item, f"{where}[{k}]") for k, item in enumerate(x)])  # type: ignore[attr-defined]
+            items: Sequence[object] = x  # type: ignore[assignment]
+            if all(item.__class__ is float for item in items):  # the common case, at once
+                numbers_out.extend(items)  # type: ignore[arg-type]
+                return (cls is tuple, len(items))
+            return (cls is tuple, tuple([walk(item, (*path, k)) for k, item in enumerate(items)]))
         if isinstance(x, Value):
             values.append(x)
             return 1
+        where = f"argument {path[0]}" + "".join(f"[{k}]" for k in path[1:])
         if isinstance(x, numbers.Real) and not isinstance(x, bool):
             numbers_out.append(real_number(x, f"{who}: {where}"))
             return 0
@@ -150,7 +152,7 @@ def flatten(args: Sequence[object], who: str) -> tuple[object, list[float], list
             f"got {type(x).__name__} {x!r:.60}"
         )
 
-    shape = tuple(walk(a, f"argument {i}") for i, a in enumerate(args))
+    shape = tuple([walk(a, (i,)) for i, a in enumerate(args)])
     return (modes.is_grad_enabled(), shape), numbers_out, values
 
 
