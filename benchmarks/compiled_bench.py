@@ -7,7 +7,8 @@ time, gc.collect() before each timed call, medians):
 
 - hand-written Python (benchmarks/handwritten.py) and eager autograd-lite;
 - `compile`: al.compile of the batch loss, J = Σₖ ½(a(xₖ) − yₖ)², called on the batch;
-- `compile.sum`: al.compile of one sample's loss, `step.sum(xs, ys)` over the batch;
+- `compile.sum`: al.compile of one sample's loss, `step.sum(xs, ys)` over the batch
+  (given as NumPy arrays, as the NumPy contender has it);
 - hand-written NumPy (`NumpyMLP` below: forward, δ, update with matrices);
 - torch on one thread (float64), if torch is installed.
 
@@ -147,7 +148,8 @@ def _compiled(batch: Batch, per_sample: bool) -> tuple[Callable[[], float], Call
     xs, ys = batch
     if per_sample:
         step = al.compile(lambda x, y: half_squared_error(model(x), y))
-        run = lambda: step.sum(xs, ys)  # noqa: E731
+        x, y = np.array(xs), np.array(ys)  # the batch as arrays, as the NumPy contender has it
+        run = lambda: step.sum(x, y)  # noqa: E731
     else:
         step = al.compile(lambda xs, ys: al.sum([half_squared_error(model(x), y)
                                                  for x, y in zip(xs, ys)]))  # fmt: skip
