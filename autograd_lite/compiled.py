@@ -108,7 +108,7 @@ class Compiled:
             try:
                 return npcode.run(tape, data)
             except Stale as stale:
-                if not stale.samples[0] or attempt:  # type: ignore[index]
+                if not stale.samples[0] or attempt:
                     raise self._branch_error(tape, stale) from None
                 tape = self._trace(first)  # all samples left the traced branch: follow them
             except Fallback:
@@ -185,7 +185,7 @@ class Compiled:
 
     def _branch_error(self, tape: Tape, stale: Stale) -> BranchError:
         guard = tape.guards[stale.index]
-        bad = [int(i) for i in stale.samples.nonzero()[0][:5]]  # type: ignore[union-attr]
+        bad = [int(i) for i in stale.samples.nonzero()[0][:5]]
         return BranchError(
             f"step.sum: the samples take different branches at the comparison "
             f"`{guard.describe(tape.names)}` ({guard.site}): it was {guard.outcome} when f "
@@ -194,7 +194,7 @@ class Compiled:
         )
 
 
-def compile(f: Callable[..., Value]) -> Compiled:  # noqa: A001  (al.compile, like torch.compile)
+def compile(f: Callable[..., Value]) -> Compiled:
     """f, compiled: `step(*args)` and `step.sum(*columns)` replay f's forward and backward
     pass as generated code (see the module doc)."""
     return Compiled(f)

@@ -85,7 +85,7 @@ class _Plan:
             self.unit_of[i] = (unit, 0)
         for unit in self.units:
             if unit.kind != "single":
-                unit.name = self.namer.fresh(re.sub(r"_\d+$", "", self.entries[unit.members[0]].name))
+                unit.name = self.namer.fresh(_stem(self.entries[unit.members[0]].name))
 
     # --- what fuses -----------------------------------------------------------------
 
@@ -167,12 +167,13 @@ class _Plan:
             e = self.entries[unit.members[0]]
             n, m = len(e.inputs) // 2, len(unit.members)
             start = len(self.layout)
-            self.layout += [self.entries[w].slot for i in unit.members for w in self.entries[i].inputs[:n]]  # type: ignore[index]
-            weights = self.namer.fresh(re.sub(r"_\d+$", "", self.entries[e.inputs[0]].name))  # type: ignore[index]
+            rows = [self.entries[i].inputs[:n] for i in unit.members]
+            self.layout += [self.entries[w].slot for row in rows for w in row]  # type: ignore[index]
+            weights = self.namer.fresh(_stem(self.entries[e.inputs[0]].name))  # type: ignore[index]
             lines.append(f"    {weights} = P[{start}:{start + m * n}].reshape({m}, {n})")
             bias = ""
             if len(e.inputs) % 2:
-                bias = self.namer.fresh(re.sub(r"_\d+$", "", self.entries[e.inputs[-1]].name))  # type: ignore[index]
+                bias = self.namer.fresh(_stem(self.entries[e.inputs[-1]].name))  # type: ignore[index]
                 lines.append(f"    {bias} = P[{len(self.layout)}:{len(self.layout) + m}]")
                 self.layout += [self.entries[self.entries[i].inputs[-1]].slot for i in unit.members]  # type: ignore[index]
             self.blocks[id(unit)] = (weights, bias, start, m * n)
@@ -189,7 +190,8 @@ class _Plan:
             used.update(x for x in (g.left, g.right) if isinstance(x, int))
         for unit in self.units:
             if unit.kind != "dot":
-                used.update(x for i in unit.members for x in self.entries[i].inputs if isinstance(x, int))
+                inputs = [x for i in unit.members for x in self.entries[i].inputs]
+                used.update(x for x in inputs if isinstance(x, int))
         return [i for i in sorted(used) if self.entries[i].kind == "leaf"]
 
     def unit_codes(self, unit: Unit) -> list[Code]:
@@ -228,7 +230,8 @@ class _Plan:
         lines: dict[int, list[str]] = {}
         for index, g in enumerate(self.tape.guards):
             test = f"{self.code(g.left)} {g.op} {self.code(g.right)}"
-            bad = f"np.logical_not({test})" if g.outcome else f"np.asarray({test})"
+            bad = f"np.logical_not({test})" if g.outcome else f"({test})"
+            bad = f"np.broadcast_to({bad}, (N,))"  # one flag per sample, even for numbers
             lines.setdefault(g.after, []).append(
                 f"    bad = {bad}  # {g.site}\n    if bad.any():\n        raise Stale({index}, bad)"
             )
@@ -339,13 +342,15 @@ class _Plan:
         if unit.kind != "single":
             return [f"    dJ_d{unit.name}[:, {column}] += 1.0"]
         defined.add(root)
-        return [f"    dJ_d{unit.name} = " + ("np.ones(N)" if self.tape.samplewise[root] else "float(N)")]
+        ones = "np.ones(N)" if self.tape.samplewise[root] else "float(N)"
+        return [f"    dJ_d{unit.name} = {ones}"]
 
     def backward(self) -> list[str]:
         lines = ["    # backward: ∂J/∂(each unit), from J down; the leaves' gradients gather in G",
                  f"    G = np.zeros({len(self.layout)})"]  # fmt: skip
         active = [u for u in self.units if self.does_backward(u)]
-        lines += [f"    dJ_d{u.name} = np.zeros_like({u.name})" for u in active if u.kind != "single"]
+        fused = [u for u in active if u.kind != "single"]
+        lines += [f"    dJ_d{u.name} = np.zeros_like({u.name})" for u in fused]
         defined: set[int] = set()
         lines += self.seed(defined)
         for unit in reversed(active):
@@ -353,8 +358,14 @@ class _Plan:
         lines.append("    if not finite(G):\n        raise Fallback")
         lines.append("    for leaf, g in zip(LEAVES, G.tolist()):\n        leaf.grad += g")
         root = self.code(self.tape.root)
-        total = f"float(np.sum({root}))" if self.tape.samplewise[self.tape.root] else f"float({root}) * N"
+        samplewise = self.tape.samplewise[self.tape.root]
+        total = f"float(np.sum({root}))" if samplewise else f"float({root}) * N"
         return [*lines, f"    return {total}"]
+
+
+def _stem(name: str) -> str:
+    """z3 for z3_1: the name of a layer's unit, for the whole layer."""
+    return re.sub(r"_\d+$", "", name)
 
 
 def _finite(*arrays: Any) -> bool:
@@ -401,7 +412,7 @@ def batch(columns: tuple[object, ...], who: str) -> Batch:
     """The columns as a Batch, or TypeError/ValueError naming the bad one."""
     if not columns:
         raise TypeError(f"{who} needs one column (a list over the samples) per argument of f")
-    arrays = []
+    arrays: list[Any] = []
     for k, column in enumerate(columns):
         if isinstance(column, (str, bytes)) or not hasattr(column, "__len__"):
             raise TypeError(
@@ -415,10 +426,11 @@ def batch(columns: tuple[object, ...], who: str) -> Batch:
                 f"{who}: argument {k} must hold, per sample, a number or a list of numbers "
                 f"of one shape (Values are not batched: call the step per sample) ({error})"
             ) from None
-        if array.ndim == 0 or len(array) != len(arrays[0] if arrays else array) or not len(array):
+        n = len(arrays[0]) if arrays else len(array) if array.ndim else 0
+        if array.ndim == 0 or len(array) != n or n == 0:
             raise ValueError(
                 f"{who}: every argument needs one entry per sample, and at least one sample; "
-                f"got lengths {[len(a) for a in arrays] + [array.size if array.ndim == 0 else len(array)]}"
+                f"argument {k} has {array.size if array.ndim == 0 else len(array)}, not {n}"
             )
         arrays.append(array)
     n = len(arrays[0])

@@ -32,10 +32,10 @@ import ast
 import functools
 import itertools
 import keyword
+import linecache
 import operator
 import re
 import textwrap
-import linecache
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +73,9 @@ def _finite(values: tuple[float, ...]) -> bool:
     return bool(total - total == 0.0)  # NaN and ±inf give NaN; an overflow is a false alarm
 
 
-_NAMESPACE: dict[str, Any] = {**FLOAT_NAMES, "Stale": Stale, "Fallback": Fallback, "finite": _finite}
+_NAMESPACE: dict[str, Any] = {
+    **FLOAT_NAMES, "Stale": Stale, "Fallback": Fallback, "finite": _finite,
+}  # fmt: skip
 
 
 def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], float]:
@@ -312,7 +314,8 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     lines += _indented([line for i in body for line in _forward_lines(tape, i)])
     sample_checks = [names[i] for i in tape.must_be_finite() if i in in_sample]
     if sample_checks:
-        lines.append(f"        if not finite(({', '.join(sample_checks)},)):\n            raise Fallback")
+        checked = ", ".join(sample_checks)
+        lines.append(f"        if not finite(({checked},)):\n            raise Fallback")
     lines.append(f"        TERMS[k] = {names[repeat.term]}")
     saved = ", ".join(names[i] for i in body)
     sample_backward = [f"        dJ_d{names[repeat.term]} = dJ_d{names[repeat.total]}",

@@ -49,7 +49,8 @@ def _parsed(source: str) -> ast.expr:
     tree = ast.parse(source, mode="eval")
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
-            raise ValueError(f"rule {source!r} uses {type(node).__name__}, which compile cannot map")
+            kind = type(node).__name__
+            raise ValueError(f"rule {source!r} uses {kind}, which compile cannot map")
     return tree.body
 
 
@@ -153,7 +154,7 @@ class _Substitute(ast.NodeTransformer):
         if (isinstance(left, ast.Attribute) and left.attr == "__class__"
                 and isinstance(left.value, ast.Name) and left.value.id in self.kinds):
             return ast.Constant(self.kinds[left.value.id])
-        return self.generic_visit(node)  # fmt: skip
+        return self.generic_visit(node)  # type: ignore[return-value]  # fmt: skip
 
 
 class _Fold(ast.NodeTransformer):
@@ -235,7 +236,7 @@ class _ToNumpy(ast.NodeTransformer):
                 and isinstance(function.value, ast.Call)):  # float(v).is_integer()
             v = self.visit(function.value.args[0])
             return ast.Compare(_np_call("floor", v), [ast.Eq()], [_copy(v)])
-        return self.generic_visit(node)  # fmt: skip
+        return self.generic_visit(node)  # type: ignore[return-value]  # fmt: skip
 
 
 # --- the n-ary ops ----------------------------------------------------------------------

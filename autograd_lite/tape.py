@@ -42,16 +42,16 @@ RESERVED = {
 }  # fmt: skip
 
 
-class Stale(Exception):  # noqa: N818  (not an error: the signal to trace again)
+class Stale(Exception):
     """Raised by a replay whose guard `index` failed: f would take another branch."""
 
-    def __init__(self, index: int, samples: object = None) -> None:
+    def __init__(self, index: int, samples: Any = None) -> None:
         super().__init__(index)
         self.index = index
         self.samples = samples  # for .sum: which samples failed it
 
 
-class Fallback(Exception):  # noqa: N818
+class Fallback(Exception):
     """Raised by a replay that met a non-finite number or left an op's domain: the step
     is rerun eagerly, which raises the engine's own error (or applies its zero rule)."""
 
@@ -300,7 +300,8 @@ class _Builder:
         samplewise: list[bool] = []
         for e in entries:
             below = [i for i in e.inputs if isinstance(i, int)]
-            receives.append(e.kind == "leaf" or (e.kind == "op" and any(receives[i] for i in below)))
+            passes = e.kind == "op" and any(receives[i] for i in below)
+            receives.append(e.kind == "leaf" or passes)
             samplewise.append(e.kind == "input" or any(samplewise[i] for i in below))
         # eager backward() visits the recorded graph in this order: so do we, so that every
         # gradient is summed in the same order, and comes out the same to the last bit

@@ -43,7 +43,7 @@ _lock = threading.Lock()
 _recorder: ContextVar[Recorder | None] = ContextVar("autograd_lite_trace", default=None)
 
 
-class recording:  # noqa: N801  (used like a function: `with recording(r):`)
+class recording:
     """`with recording(recorder):` sends this context's reports to recorder."""
 
     def __init__(self, recorder: Recorder) -> None:

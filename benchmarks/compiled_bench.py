@@ -54,7 +54,9 @@ class NumpyMLP:
         self.biases = [np.array([n.b.data for n in layer.neurons]) for layer in model.layers]
         self.relu = [layer.activation == "relu" for layer in model.layers]
 
-    def gradients(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+    def gradients(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
         activations, zs = [x], []
         a = x
         for w, b, relu in zip(self.weights, self.biases, self.relu):
@@ -141,7 +143,10 @@ def _data(n: int) -> Batch:
     return xs, [[float(np.sin(3.0 * x0) * x1 + 0.5 * x0)] for x0, x1 in xs]
 
 
-def _compiled(batch: Batch, per_sample: bool) -> tuple[Callable[[], float], Callable[[], list[float]]]:
+Contender = tuple[Callable[[], float], Callable[[], list[float]]]
+
+
+def _compiled(batch: Batch, per_sample: bool) -> Contender:
     """(one training step, ∂J/∂θ) with a compiled step over the batch or step.sum."""
     model = MLP(SIZES[0], SIZES[1], seed=0)
     optimizer = SGD(model.parameters(), LR)
@@ -169,7 +174,7 @@ def _compiled(batch: Batch, per_sample: bool) -> tuple[Callable[[], float], Call
     return train, gradients
 
 
-def _eager(batch: Batch) -> tuple[Callable[[], float], Callable[[], list[float]]]:
+def _eager(batch: Batch) -> Contender:
     model = MLP(SIZES[0], SIZES[1], seed=0)
     optimizer = SGD(model.parameters(), LR)
     xs, ys = batch
@@ -192,7 +197,7 @@ def _eager(batch: Batch) -> tuple[Callable[[], float], Callable[[], list[float]]
     return train, gradients
 
 
-def contenders(batch: Batch) -> dict[str, tuple[Callable[[], float], Callable[[], list[float]]]]:
+def contenders(batch: Batch) -> dict[str, Contender]:
     """{name: (one training step, ∂J/∂θ in parameters() order)}, each with its own model."""
     model = MLP(SIZES[0], SIZES[1], seed=0)
     xs, ys = batch
@@ -245,7 +250,7 @@ def measure(points: int = 100, repeats: int = 15, trace_rounds: int = 5) -> dict
     made = contenders(batch)
     reference = made["hand-written"][1]()
     worst = 0.0
-    for name, (_, gradients) in made.items():
+    for _, gradients in made.values():
         for g, r in zip(gradients(), reference, strict=True):
             worst = max(worst, abs(g - r) / max(1.0, abs(r)))
     if worst > 1e-9:
@@ -261,8 +266,9 @@ def measure(points: int = 100, repeats: int = 15, trace_rounds: int = 5) -> dict
         "tracing (compile.sum) / eager step": tracing["compile.sum"] / medians["eager"],
     }
     if "torch (1 thread)" in medians:
-        ratios["compile.sum / torch (1 thread)"] = medians["compile.sum"] / medians["torch (1 thread)"]
-        ratios["torch (1 thread) / numpy"] = medians["torch (1 thread)"] / medians["numpy"]
+        torch_s = medians["torch (1 thread)"]
+        ratios["compile.sum / torch (1 thread)"] = medians["compile.sum"] / torch_s
+        ratios["torch (1 thread) / numpy"] = torch_s / medians["numpy"]
     return {"points": points, "repeats": repeats, "max_grad_difference": worst,
             "medians_s": medians, "tracing_s": tracing, "ratios": ratios}  # fmt: skip
 
