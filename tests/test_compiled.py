@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from strategies import Program, programs
 
 import autograd_lite as al
-from autograd_lite import Value, engine
+from autograd_lite import Value, engine, nodes
 from autograd_lite.compiled import BranchError
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
@@ -357,9 +357,9 @@ def test_sum_fuses_layers_and_reads_any_columns() -> None:
     params = [*(p for row in w1 for p in row), *b1, *w2, *w3]
 
     def f(x: list[Value], y: Value) -> Value:
-        a = [z.tanh() for z in engine.affine(w1, x, b1)]  # one matrix product, one map
-        z2 = engine.dot(w2, [a[2], a[0]])  # columns 2 and 0 of a
-        z3 = engine.dot(w3, [a[1], x[0] * a[3]])  # a column beside a node of its own
+        a = [z.tanh() for z in nodes.affine(w1, x, b1)]  # one matrix product, one map
+        z2 = nodes.dot(w2, [a[2], a[0]])  # columns 2 and 0 of a
+        z3 = nodes.dot(w3, [a[1], x[0] * a[3]])  # a column beside a node of its own
         return (z2 * z3 - y) ** 2 + a[1].exp() + a[0].relu() / (1.0 + a[3] * a[3])
 
     xs = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(7)]
