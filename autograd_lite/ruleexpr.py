@@ -13,8 +13,8 @@ copied by hand:
   and `or`/`and` become np.logical_or/np.logical_and.
 
 The n-ary ops `sum` and `dot` have no rule text (their functions are written by hand in
-engine.OPS as a lambda for `sum`, `_dot` and `_d_dot`); `NARY` below writes their code, once, for both
-flavours, and a test checks it against those functions.
+engine.py: a lambda for `sum`, `_dot` and `_d_dot`); `NARY` below writes their code, once,
+for both flavours, and a test checks it against those functions.
 
 Only our own rule table and names we generate reach this module, and the folding
 evaluates only expressions made of that table's constants and helpers.
