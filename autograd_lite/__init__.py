@@ -2,6 +2,7 @@
 
 from . import data, losses, manual, nn, optim
 from .collector import no_gc
+from .compiled import compile
 from .engine import Value, topological_order
 from .functional import GradcheckError, grad, gradcheck, hessian
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -16,6 +17,7 @@ sum = total
 __all__ = [
     "GradcheckError",
     "Value",
+    "compile",
     "data",
     "detect_anomaly",
     "dot",

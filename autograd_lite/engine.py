@@ -29,7 +29,7 @@ from itertools import islice
 from operator import mul
 from typing import TYPE_CHECKING, Any, Protocol, Union
 
-from . import modes
+from . import modes, tracehook
 from .collector import no_gc
 from .fastpaths import Domain, Op, rule
 from .validation import real_number
@@ -116,20 +116,23 @@ class Value:
 
     # Comparisons look at data; == and hash stay identity-based.
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _number(other, "<")
+        return tracehook.compared(self, "<", other, self.data < _number(other, "<"))
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _number(other, "<=")
+        return tracehook.compared(self, "<=", other, self.data <= _number(other, "<="))
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _number(other, ">")
+        return tracehook.compared(self, ">", other, self.data > _number(other, ">"))
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _number(other, ">=")
+        return tracehook.compared(self, ">=", other, self.data >= _number(other, ">="))
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, and no history."""
-        return Value(self.data, self.label)
+        copy = Value(self.data, self.label)
+        if tracehook.tracing:  # al.compile replays the copy as a value with no gradient
+            tracehook.detached(self, copy)
+        return copy
 
     def backward(self, gradient: float = 1.0) -> None:
         """Set `grad` = gradient · ∂self/∂node on every node of the graph below self.

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from operator import mul
 from typing import Any
 
-from . import modes
+from . import modes, tracehook
 from .engine import LEAKY_SLOPE, OPS, Operand, Value
 from .fastpaths import methods
 from .validation import real_number
@@ -56,6 +56,8 @@ def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
         out.op, out.edges = op, edges
     else:
         out.op, out.edges = "", ()
+        if tracehook.tracing:  # al.compile replays the value of a no_grad op too
+            tracehook.unrecorded(out, op, edges)
     if mode is not modes.DEFAULT and mode.setting("anomaly"):
         modes.remember_creation_site(out)
     return out

@@ -1,0 +1,85 @@
+"""The hook the engine calls while `al.compile` traces a function: what a graph alone does
+not show.
+
+A traced graph records every op that builds history. Three things shape a function's
+result without showing in its graph, and the engine reports them here while a trace is
+in force:
+
+- a comparison of Values (`if x > 0:`): the branch taken is part of the structure, so
+  the compiled code checks the comparison again on every replay;
+- an op under `no_grad`: its result is a leaf, yet its value still depends on its
+  inputs, so the replay must recompute it (and send it no gradient);
+- `detach()`: a new leaf holding the value of another node, likewise.
+
+Outside a trace each hook costs the engine one test of the module-level count `tracing`
+(comparisons: one call), so the engine pays nothing measurable for it. Traces are per
+context (thread, async task), like the grad modes.
+
+This module imports nothing of ours: the engine imports it.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+__all__ = ["Recorder", "compared", "detached", "recording", "tracing", "unrecorded"]
+
+
+class Recorder(Protocol):
+    """What a trace does with the engine's reports (see tape.py)."""
+
+    def compared(self, left: Any, op: str, right: Any, outcome: bool) -> None: ...
+
+    def unrecorded(self, node: Any, op: str, edges: tuple[Any, ...]) -> None: ...
+
+    def detached(self, source: Any, copy: Any) -> None: ...
+
+
+#: How many traces are in force, in all threads: 0 lets the engine skip the hooks at once.
+tracing = 0
+_lock = threading.Lock()
+_recorder: ContextVar[Recorder | None] = ContextVar("autograd_lite_trace", default=None)
+
+
+class recording:
+    """`with recording(recorder):` sends this context's reports to recorder."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def __enter__(self) -> None:
+        global tracing
+        with _lock:
+            tracing += 1
+        self.token = _recorder.set(self.recorder)
+
+    def __exit__(self, *exc: object) -> None:
+        global tracing
+        _recorder.reset(self.token)
+        with _lock:
+            tracing -= 1
+
+
+def compared(left: Any, op: str, right: Any, outcome: bool) -> bool:
+    """outcome, after reporting `left op right` to the trace in force (if any)."""
+    if tracing:
+        recorder = _recorder.get()
+        if recorder is not None:
+            recorder.compared(left, op, right, outcome)
+    return outcome
+
+
+def unrecorded(node: Any, op: str, edges: tuple[Any, ...]) -> None:
+    """Reports a node made under no_grad, with the edges it did not keep."""
+    recorder = _recorder.get()
+    if recorder is not None:
+        recorder.unrecorded(node, op, edges)
+
+
+def detached(source: Any, copy: Any) -> None:
+    """Reports that `copy` is `source.detach()`."""
+    recorder = _recorder.get()
+    if recorder is not None:
+        recorder.detached(source, copy)

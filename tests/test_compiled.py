@@ -1,0 +1,412 @@
+"""al.compile: compiled steps give eager mode's numbers, and refuse or retrace whenever a
+replay could be stale."""
+
+from __future__ import annotations
+
+import linecache
+import math
+import random
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import Program, programs
+
+import autograd_lite as al
+from autograd_lite import Value, engine, nodes
+from autograd_lite.compiled import BranchError
+from autograd_lite.losses import half_squared_error
+from autograd_lite.nn import MLP
+from autograd_lite.optim import SGD
+from autograd_lite.ruleexpr import NARY, slope_code, value_code
+
+
+def close(a: float, b: float, rel: float = 1e-12) -> bool:
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
+
+
+def eager_grads(f, params, *args):  # type: ignore[no-untyped-def]
+    for p in params:
+        p.grad = 0.0
+    out = f(*args)
+    out.backward()
+    return out.data, [p.grad for p in params]
+
+
+def compiled_grads(step, params, *args):  # type: ignore[no-untyped-def]
+    for p in params:
+        p.grad = 0.0
+    return step(*args), [p.grad for p in params]
+
+
+def sum_grads(step, params, *columns):  # type: ignore[no-untyped-def]
+    for p in params:
+        p.grad = 0.0
+    return step.sum(*columns), [p.grad for p in params]
+
+
+def eager_sum(f, params, *columns):  # type: ignore[no-untyped-def]
+    return eager_grads(lambda: al.sum([f(*a) for a in zip(*columns)]), params)
+
+
+def regression(n: int, seed: int) -> tuple[list[list[float]], list[list[float]]]:
+    rng = random.Random(seed)
+    xs = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(n)]
+    return xs, [[math.sin(3 * x0) * x1] for x0, x1 in xs]
+
+
+# --- equality with eager mode ----------------------------------------------------------------
+
+
+def test_seed_network_step_is_eager_to_the_last_bit() -> None:
+    model = MLP(2, [2, 2], output_activation="relu", seed=0)
+    params = model.parameters()
+
+    def f(x: list[float], y: list[float]) -> Value:
+        return half_squared_error(model(x), y)
+
+    step = al.compile(f)
+    for x, y in (([1.0, 0.5], [1.5, 0.5]), ([0.3, -0.8], [0.2, 0.9])):
+        assert compiled_grads(step, params, x, y) == eager_grads(f, params, x, y)
+    assert step.traces == 1
+
+
+def test_full_batch_step_matches_eager_after_optimizer_steps() -> None:
+    model = MLP(2, [8, 8, 1], seed=1)
+    params = model.parameters()
+    xs, ys = regression(20, 2)
+
+    def batch(xs: list[list[float]], ys: list[list[float]]) -> Value:
+        return al.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+
+    step = al.compile(batch)
+    optimizer = SGD(params, lr=0.05)
+    for _ in range(3):
+        expected = eager_grads(batch, params, xs, ys)
+        assert compiled_grads(step, params, xs, ys) == expected  # the same bits
+        optimizer.step()
+    new_xs, new_ys = regression(20, 3)
+    expected = eager_grads(batch, params, new_xs, new_ys)
+    assert compiled_grads(step, params, new_xs, new_ys) == expected
+    assert step.traces == 1
+    assert "for k in reversed(range(20)):" in step.source  # the samples became a loop
+
+
+def test_leaves_accumulate_like_backward() -> None:
+    p = Value(1.5)
+    step = al.compile(lambda x: x * p * p)
+    p.grad = 1.0
+    step(2.0)
+    assert p.grad == 1.0 + 2 * 2.0 * 1.5
+
+
+def test_value_arguments_get_gradients() -> None:
+    p = Value(0.5, "p")
+
+    def f(a: Value, b: Value) -> Value:
+        return (a * b + p).tanh() * a
+
+    step = al.compile(f)
+    for a_data, b_data in ((0.3, -1.2), (1.1, 0.4)):
+        a, b = Value(a_data), Value(b_data)
+        p.grad = 0.0
+        J = step(a, b)
+        got = (a.grad, b.grad, p.grad)
+        a2, b2 = Value(a_data), Value(b_data)
+        p.grad = 0.0
+        out = f(a2, b2)
+        out.backward()
+        assert out.data == J and got == (a2.grad, b2.grad, p.grad)
+    a = Value(0.7)
+    p.grad = 0.0
+    step(a, a)  # the same Value twice: both uses add up, as in eager mode
+    a2 = Value(0.7)
+    p.grad = 0.0
+    f(a2, a2).backward()
+    assert a.grad == a2.grad
+
+
+def test_sum_matches_the_eager_sum() -> None:
+    model = MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+    xs, ys = regression(50, 4)
+
+    def f(x: list[float], y: list[float]) -> Value:
+        return half_squared_error(model(x), y)
+
+    step = al.compile(f)
+    J, grads = sum_grads(step, params, xs, ys)
+    J_eager, expected = eager_sum(f, params, xs, ys)
+    assert close(J, J_eager) and all(close(g, e) for g, e in zip(grads, expected))
+    assert "@" in step.sum_source  # the dot nodes of a layer fused into a matrix product
+
+
+def _random_program_check(program: Program, perturbation: float) -> None:
+    params = [Value(x) for x in program.leaves]
+    n = len(params)
+
+    def f(*ts: Value) -> Value:
+        return program(*(p + t for p, t in zip(params, ts)))
+
+    step = al.compile(f)
+    ts = [perturbation * (k + 1) for k in range(n)]
+    try:
+        expected = eager_grads(f, params, *ts)
+    except (ValueError, ArithmeticError) as error:
+        with pytest.raises(type(error)):
+            compiled_grads(step, params, *ts)
+        return
+    J, grads = compiled_grads(step, params, *ts)
+    assert close(J, expected[0]) and all(close(g, e) for g, e in zip(grads, expected[1]))
+    columns = [[0.0, perturbation, -perturbation] for _ in range(n)]
+    J, grads = sum_grads(step, params, *columns)
+    J_eager, eager = eager_sum(f, params, *columns)
+    assert close(J, J_eager, 1e-9)
+    assert all(close(g, e, 1e-9) for g, e in zip(grads, eager))
+
+
+@given(programs(), st.sampled_from([0.0, 1e-3, -0.25]))
+def test_random_programs_compile_to_eager_numbers(program: Program, shift: float) -> None:
+    _random_program_check(program.checked(), shift)
+
+
+# --- one source of truth ---------------------------------------------------------------------
+
+
+@given(st.lists(st.floats(-10, 10), min_size=2, max_size=9))
+def test_nary_code_is_the_engines_sum_and_dot(numbers: list[float]) -> None:
+    names = [f"v{k}" for k in range(len(numbers))]
+    scope = dict(zip(names, numbers))
+    for op in ("sum", "dot"):
+        out = eval(NARY[op].value(names), {}, scope)  # our own table's code
+        assert out == engine.OPS[op].forward(*numbers)
+        slopes = [eval(slope_code(op, k, names, "out"), {}, scope) for k in range(len(names))]
+        assert tuple(slopes) == tuple(engine.OPS[op].derivative(out, *numbers))
+
+
+def test_rule_code_comes_from_the_op_table() -> None:
+    assert value_code("relu", ["z"]) == "z if z > 0.0 else 0.0"
+    assert value_code("relu", ["z"], numpy=True) == "np.where(z > 0.0, z, 0.0)"
+    assert slope_code("relu", 0, ["z"], "a") == "1.0 if z > 0.0 else 0.0"
+    assert slope_code("**", 0, ["s", 2.0], "o") == "2.0 * power(s, 1.0)"  # constants fold
+
+
+def test_source_reads_as_the_chain_rule() -> None:
+    model = MLP(2, [2, 2], output_activation="relu", seed=0)
+    step = al.compile(lambda x, y: half_squared_error(model(x), y))
+    step([1.0, 0.5], [1.5, 0.5])
+    source = step.source
+    assert "dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)" in source
+    assert "z2_1 = Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1" in source
+    assert "dJ_dΘ2_11 += dJ_dz2_1 * x_1" in source
+    filename = step._latest().cache["python"].__code__.co_filename
+    assert linecache.getline(filename, 1).startswith("def replay(numbers, L):")
+
+
+# --- structure guards ------------------------------------------------------------------------
+
+
+def test_a_changed_branch_retraces() -> None:
+    p = Value(0.5)
+
+    def f(x: float) -> Value:
+        y = x * p
+        return (y + 1.0).log() if y > 0 else (y * y).exp()
+
+    step = al.compile(f)
+    for x, traces in ((1.0, 1), (2.0, 1), (-1.0, 2), (-3.0, 2), (1.0, 3)):
+        assert compiled_grads(step, [p], x) == eager_grads(f, [p], x)
+        assert step.traces == traces
+
+
+def test_sum_refuses_samples_on_different_branches_naming_the_line() -> None:
+    p = Value(0.5)
+
+    def f(x: float) -> Value:
+        if x * p > 0:  # the comparison
+            return x * p
+        return -x * p
+
+    step = al.compile(f)
+    with pytest.raises(BranchError, match=r"test_compiled\.py:\d+.*samples \[1\]"):
+        step.sum([1.0, -1.0, 2.0])
+    p.grad = 0.0
+    assert step.sum([-1.0, -2.0]) == pytest.approx(1.5)  # all on the other branch: retraced
+    assert p.grad == pytest.approx(3.0)
+
+
+def test_kinks_are_ops_not_branches() -> None:
+    p = Value(0.5)
+    step = al.compile(lambda x: (x * p).relu() + abs(x * p) + (x * p).leaky_relu())
+    for x in (1.0, -1.0, 0.0, 3.0):
+        assert compiled_grads(step, [p], x) == eager_grads(step.f, [p], x)
+    assert step.traces == 1
+    J, grads = sum_grads(step, [p], [1.0, -1.0, 2.0])
+    J_eager, expected = eager_sum(step.f, [p], [1.0, -1.0, 2.0])
+    assert close(J, J_eager) and close(grads[0], expected[0])
+
+
+def test_argument_shapes_are_part_of_the_key() -> None:
+    p = Value(2.0)
+    step = al.compile(lambda xs: al.sum([x * p for x in xs]))
+    assert step([1.0, 2.0]) == 6.0
+    assert step([1.0, 2.0, 3.0]) == 12.0
+    assert step.traces == 2
+    with al.no_grad():  # the grad mode too
+        p.grad = 0.0
+        assert step([1.0]) == 2.0
+        assert p.grad == 0.0
+    assert step.traces == 3
+
+
+def test_no_grad_and_detach_replay_their_values_and_stop_gradients() -> None:
+    p, q = Value(0.5), Value(-1.5)
+
+    def g(x: float) -> Value:
+        with al.no_grad():
+            s = x * p
+        return s * p + (x * q).detach() * q
+
+    step = al.compile(g)
+    for data in (0.5, 0.7):
+        p.data = data
+        assert compiled_grads(step, [p, q], 2.0) == eager_grads(g, [p, q], 2.0)
+        assert sum_grads(step, [p, q], [2.0, 3.0]) == eager_sum(g, [p, q], [2.0, 3.0])
+
+
+def test_number_arguments_are_values_inside_f() -> None:
+    step = al.compile(lambda x: Value(math.exp(x)))
+    with pytest.raises(TypeError, match="number arguments are Values"):
+        step(1.0)
+
+
+# --- errors, anomalies and the zero rule -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "error", "op"),
+    [
+        (lambda p, x: (x * p).log(), -1.0, ValueError, "log"),
+        (lambda p, x: p / (x - 1.0), 1.0, ZeroDivisionError, "/"),
+        (lambda p, x: (x * p).exp(), 2000.0, OverflowError, "exp"),
+        (lambda p, x: (x * p).sqrt(), -2.0, ValueError, "sqrt"),
+    ],
+)
+def test_domain_errors_are_the_engines(f, x, error, op) -> None:  # type: ignore[no-untyped-def]
+    p = Value(0.5)
+    step = al.compile(lambda x: f(p, x))
+    step(3.0)  # traced in the domain
+    p.grad = 0.0
+    with pytest.raises(error, match=op if op != "/" else "divides by zero"):
+        step(x)
+    with pytest.raises(error):
+        step.sum([3.0, x])
+    assert p.grad == 0.0  # nothing written
+
+
+def test_zero_rule_and_detect_anomaly() -> None:
+    p = Value(0.0)
+    step = al.compile(lambda x: (x * p).sqrt())  # ∂sqrt/∂u = inf at u = 0
+    assert compiled_grads(step, [p], 0.0) == eager_grads(step.f, [p], 0.0) == (0.0, [0.0])
+    assert compiled_grads(step, [p], 1.0) == eager_grads(step.f, [p], 1.0) == (0.0, [math.inf])
+    assert sum_grads(step, [p], [0.0, 0.0]) == (0.0, [0.0])  # 0 · inf sends nothing
+    with al.detect_anomaly(), pytest.raises(FloatingPointError, match="backward of sqrt"):
+        step(1.0)
+
+
+def test_bad_arguments_are_refused_by_name() -> None:
+    with pytest.raises(TypeError, match="compile needs a function"):
+        al.compile(3)  # type: ignore[arg-type]
+    step = al.compile(lambda x: x * 2.0)
+    with pytest.raises(TypeError, match="argument 0"):
+        step("a")
+    with pytest.raises(TypeError, match="f must return a Value"):
+        al.compile(lambda x: 2.0)(1.0)
+    with pytest.raises((TypeError, ValueError), match=r"step\.sum"):
+        step.sum([[1.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="Values are not batched"):
+        step.sum([Value(1.0)])
+    with pytest.raises(ValueError, match="one entry per sample"):
+        al.compile(lambda x, y: x * y).sum([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="not been traced"):
+        al.compile(lambda x: x).source  # noqa: B018
+
+
+def test_step_needs_no_numpy() -> None:
+    code = (
+        "import sys, autograd_lite as al\n"
+        "p = al.Value(2.0)\n"
+        "assert al.compile(lambda x: (x * p).relu())(3.0) == 6.0\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_sum_fuses_layers_and_reads_any_columns() -> None:
+    rng = random.Random(5)
+
+    def values(*shape: int) -> list:  # type: ignore[type-arg]
+        if len(shape) == 1:
+            return [Value(rng.uniform(-1, 1)) for _ in range(shape[0])]
+        return [values(*shape[1:]) for _ in range(shape[0])]
+
+    w1, b1, w2, w3 = values(4, 3), values(4), values(2), values(2)
+    params = [*(p for row in w1 for p in row), *b1, *w2, *w3]
+
+    def f(x: list[Value], y: Value) -> Value:
+        a = [z.tanh() for z in nodes.affine(w1, x, b1)]  # one matrix product, one map
+        z2 = nodes.dot(w2, [a[2], a[0]])  # columns 2 and 0 of a
+        z3 = nodes.dot(w3, [a[1], x[0] * a[3]])  # a column beside a node of its own
+        return (z2 * z3 - y) ** 2 + a[1].exp() + a[0].relu() / (1.0 + a[3] * a[3])
+
+    xs = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(7)]
+    ys = [rng.uniform(-1, 1) for _ in range(7)]
+    step = al.compile(f)
+    J, grads = sum_grads(step, params, xs, ys)
+    J_eager, expected = eager_sum(f, params, xs, ys)
+    assert close(J, J_eager) and all(close(g, e) for g, e in zip(grads, expected))
+    assert "@" in step.sum_source
+
+
+@pytest.mark.parametrize("head", ["mean", "sqrt"])
+def test_loops_over_samples_keep_eager_bits(head: str) -> None:
+    model = MLP(2, [4, 1], activation="tanh", seed=3)
+    params = model.parameters()
+    xs, ys = regression(12, 6)
+
+    def batch(xs: list[list[float]], ys: list[list[float]]) -> Value:
+        total = al.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return total * (1.0 / len(xs)) if head == "mean" else total.sqrt()
+
+    step = al.compile(batch)
+    assert compiled_grads(step, params, xs, ys) == eager_grads(batch, params, xs, ys)
+    assert ("SAVED" in step.source) == (head == "sqrt")  # ∂J/∂Σ depends on Σ: two passes
+
+
+def test_guards_on_parameters_alone() -> None:
+    p, q = Value(1.0), Value(2.0)
+
+    def f(x: float) -> Value:
+        return x * p if p > q else x * q
+
+    step = al.compile(f)
+    assert sum_grads(step, [p, q], [1.0, 2.0]) == (6.0, [0.0, 3.0])
+    p.data = 3.0  # now p > q for every sample: traced again
+    assert sum_grads(step, [p, q], [1.0, 2.0]) == (9.0, [3.0, 0.0])
+    assert step.traces == 2
+
+
+def test_generated_lines_leave_linecache_with_their_tape() -> None:
+    step = al.compile(lambda x: x * 2.0)
+    step(1.0)
+    filename = step._latest().cache["python"].__code__.co_filename
+    assert filename in linecache.cache
+    step.reset()
+    del step
+    import gc
+
+    gc.collect()
+    assert filename not in linecache.cache
