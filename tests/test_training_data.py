@@ -154,6 +154,54 @@ def test_a_non_finite_gradient_names_the_epoch_and_takes_no_step() -> None:
     assert data_of(mlp) == before
 
 
+# --- fit(..., compile=True) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("activation", "output", "loss", "batch_size", "make_optimizer"),
+    [
+        ("relu", "relu", half_squared_error, None, lambda p: SGD(p, lr=0.05)),
+        ("relu", "linear", mse, 3, lambda p: Adam(p, lr=0.02)),  # a last batch of 1: 2 traces
+        ("tanh", "sigmoid", half_squared_error, 4, lambda p: SGD(p, lr=0.1, momentum=0.9)),
+    ],
+)
+def test_compiled_fit_trains_exactly_as_eager_fit(
+    activation: str,
+    output: str,
+    loss: Callable[..., Value],
+    batch_size: int | None,
+    make_optimizer: Callable[[list[Value]], SGD | Adam],
+) -> None:
+    xs, ys = data.two_moons(n=10, noise=0.2, seed=3)
+    runs = []
+    for compile in (False, True):
+        mlp = MLP(2, [5, 1], activation=activation, output_activation=output, seed=7)
+        history = fit(
+            mlp, xs, ys, loss=loss, optimizer=make_optimizer(mlp.parameters()),
+            epochs=6, batch_size=batch_size, progress=False, compile=compile,
+        )  # fmt: skip
+        params = mlp.parameters()
+        runs.append((history, [p.data for p in params], [p.grad for p in params]))
+    assert runs[0] == runs[1]  # bit for bit: the same float operations in the same order
+
+
+def test_compiled_fit_reports_divergence_as_eager_fit_does() -> None:
+    for compile in (False, True):
+        mlp = MLP(1, [1], output_activation="linear", seed=0)
+        before = [p.data for p in mlp.parameters()]
+        with pytest.raises(DivergenceError, match=r"epoch 1 of 3"):
+            fit(
+                mlp, [[1.0]], [[0.0]], loss=lambda a, y: (a[0] - a[0]).sqrt(),
+                epochs=3, progress=False, compile=compile,
+            )  # fmt: skip
+        assert [p.data for p in mlp.parameters()] == before
+        mlp.layers[0].neurons[0].w[0].data = 1.0
+        with pytest.raises(DivergenceError, match="non-finite in epoch 2 of 5"):
+            fit(mlp, [[1e150]], [[0.0]], optimizer=SGD(mlp.parameters(), lr=1.0), epochs=5,
+                progress=False, compile=compile)  # fmt: skip
+        assert all(math.isfinite(p.data) for p in mlp.parameters())
+
+
 # --- predict and r_squared -----------------------------------------------------------------
 
 
