@@ -58,6 +58,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import compiled_bench
 from handwritten import HandwrittenMLP
 
 from autograd_lite import nodes
@@ -549,6 +550,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The engine-speed issue's targets, each PASS, FAIL or SKIP (micrograd not installed)."""
     w = report["workloads"]
     mlp, seed, chain_ = w["mlp"]["results"], w["seed"]["results"], w["chain"]
+    compiled = w["compiled"]["ratios"]
     small, large = chain_["sizes"]
 
     def median(results: dict[str, Any], name: str) -> float | None:
@@ -573,6 +575,14 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
          chain_["per_node_ratio_no_gc"], lambda v: v <= 1.3),
         ("memory: bytes per (x, x * 2.0) pair", "≤ 300",
          w["memory"]["results"][AL]["bytes_per_pair"], lambda v: v <= 300.0),
+        ("al.compile step / hand-written", "≤ 0.5×",
+         compiled["compile / hand-written"], lambda v: v <= 0.5),
+        ("al.compile .sum / hand-written NumPy", "≤ 3×",
+         compiled["compile.sum / numpy"], lambda v: v <= 3.0),
+        ("al.compile .sum / torch (1 thread)", "< 1×",
+         compiled.get("compile.sum / torch (1 thread)"), lambda v: v < 1.0),
+        ("al.compile tracing / eager steps", "≤ 5",
+         compiled["tracing (compile) / eager step"], lambda v: v <= 5.0),
     ]  # fmt: skip
     out = []
     for name, target, value, ok in rows:
@@ -656,6 +666,15 @@ def table(report: dict[str, Any]) -> str:
         value = r["error"] if "error" in r else f"{r['bytes_per_pair']:.0f} bytes/pair"
         lines.append(f"  {name:<16}{value:>22}")
 
+    comp = w["compiled"]
+    lines += ["", f"5. al.compile: workload 1 replayed as generated code ({comp['points']} points)"]
+    for name, seconds in comp["medians_s"].items():
+        lines.append(f"  {name:<18}{fmt_time(seconds):>11}")
+    for name, seconds in comp["tracing_s"].items():
+        lines.append(f"  tracing, {name:<9}{fmt_time(seconds):>11} (a fresh compile's first call)")
+    for name, ratio in comp["ratios"].items():
+        lines.append(f"  {name:<40}{ratio:>8.2f}×")
+
     lines += ["", "targets" + (" (quick run: not meaningful)" if report["quick"] else "")]
     for t in report["targets"]:
         value = "—" if t["value"] is None else f"{t['value']:.3g}"
@@ -722,6 +741,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seed": bench_seed(sizes, repeats),
             "chain": bench_chain(sizes),
             "memory": bench_memory(sizes),
+            "compiled": compiled_bench.measure(
+                *((4, 1, 1) if args.quick else (100, repeats, 5)), interleaved=interleaved
+            ),
         },
     }
     report["machine"]["load_average_at_end"] = load_average()

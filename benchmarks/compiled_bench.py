@@ -242,9 +242,18 @@ def tracing_cost(batch: Batch, rounds: int) -> dict[str, float]:
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def measure(points: int = 100, repeats: int = 15, trace_rounds: int = 5) -> dict[str, Any]:
-    """The medians (s), ratios and tracing costs of the workload (see the module doc)."""
-    from bench import interleaved  # the one timing loop, bench.py's
+def measure(
+    points: int = 100,
+    repeats: int = 15,
+    trace_rounds: int = 5,
+    interleaved: Callable[..., dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The medians (s), ratios and tracing costs of the workload (see the module doc).
+
+    `interleaved` is bench.py's timing loop; bench.py passes its own, and run alone this
+    imports it (importing bench.py from bench.py would load a second copy of it)."""
+    if interleaved is None:
+        from bench import interleaved  # the one timing loop, bench.py's
 
     batch = _data(points)
     made = contenders(batch)
