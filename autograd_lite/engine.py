@@ -12,13 +12,9 @@ Nodes hold numbers, never functions, so a graph has no reference cycles and is f
 by reference counting the moment you drop it.
 
 Each op is written once, in `OPS`: its value and its local derivatives as Python
-expressions, side by side. Where the rest lives:
-  nodes.py       how a node is made: the Value methods (`x * y` is `Value.__mul__`),
-                 generated from OPS by fastpaths.py, and the n-ary total, dot, affine
-  fastpaths.py   the code generator that turns each row of OPS into functions
-  modes.py       no_grad, enable_grad, detect_anomaly and where anomalies were made
-  validation.py  the input checks;  collector.py  the garbage-collector pause
-Those sit below this module, except nodes.py, which sits just above it.
+expressions, side by side. The methods you call (`x * y` is `Value.__mul__`) are
+generated from that table by nodes.py (with fastpaths.py). Grad modes live in modes.py,
+input checks in validation.py, the garbage-collector pause in collector.py.
 """
 
 from __future__ import annotations
@@ -34,13 +30,18 @@ from .collector import no_gc
 from .fastpaths import Domain, Op, rule
 from .validation import real_number
 
+if TYPE_CHECKING:
+    from .signatures import ValueOps  # the generated methods' signatures
+else:
+    ValueOps = object
+
 # An op's input is a Value (it gets a gradient) or a plain float (a constant).
 Operand = Union["Value", float]
 #: g(z) = slope·z for z ≤ 0: `leaky_relu`'s default slope, and nn's leaky_relu layers'.
 LEAKY_SLOPE = 0.01
 
 
-class Value:
+class Value(ValueOps):
     """A scalar that remembers how it was made.
 
     `data` is a finite float. `grad` is ∂root/∂self after `root.backward()`. `op` names
@@ -49,8 +50,9 @@ class Value:
     `local_grads[i]` is ∂self/∂inputs[i], computed in the forward pass. Both live in
     one tuple, `edges` = (*inputs, *local_grads): one tuple, not two, saves 40 bytes.
 
-    `==` and `hash` are identity-based, so Values can key dicts and sets;
-    `< <= > >=` compare `data`. `float(x)` is refused: see `__float__`.
+    The ops (`+ - * / **`, `exp`, `relu`, …, and `< <= > >=`, which compare `data`) are
+    generated from OPS by nodes.py. `==` and `hash` are identity-based, so Values can key
+    dicts and sets. `float(x)` is refused: see `__float__`.
     """
 
     __slots__ = ("__weakref__", "data", "edges", "grad", "label", "op")
@@ -114,19 +116,6 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
-    # Comparisons look at data; == and hash stay identity-based.
-    def __lt__(self, other: Operand) -> bool:
-        return tracehook.compared(self, "<", other, self.data < _number(other, "<"))
-
-    def __le__(self, other: Operand) -> bool:
-        return tracehook.compared(self, "<=", other, self.data <= _number(other, "<="))
-
-    def __gt__(self, other: Operand) -> bool:
-        return tracehook.compared(self, ">", other, self.data > _number(other, ">"))
-
-    def __ge__(self, other: Operand) -> bool:
-        return tracehook.compared(self, ">=", other, self.data >= _number(other, ">="))
-
     def detach(self) -> Value:
         """A new leaf with the same data and label, and no history."""
         copy = Value(self.data, self.label)
@@ -155,28 +144,6 @@ class Value:
             else:
                 self.grad += seed
             propagate(order, checked)
-
-    if TYPE_CHECKING:  # generated from OPS, see nodes.py
-        def __add__(self, other: Operand) -> Value: ...
-        def __radd__(self, other: float) -> Value: ...
-        def __sub__(self, other: Operand) -> Value: ...
-        def __rsub__(self, other: float) -> Value: ...
-        def __mul__(self, other: Operand) -> Value: ...
-        def __rmul__(self, other: float) -> Value: ...
-        def __truediv__(self, other: Operand) -> Value: ...
-        def __rtruediv__(self, other: float) -> Value: ...
-        def __pow__(self, other: Operand) -> Value: ...
-        def __rpow__(self, other: float) -> Value: ...
-        def __neg__(self) -> Value: ...
-        def __abs__(self) -> Value: ...
-        def exp(self) -> Value: ...
-        def log(self) -> Value: ...
-        def sqrt(self) -> Value: ...
-        def tanh(self) -> Value: ...
-        def sigmoid(self) -> Value: ...
-        def relu(self) -> Value: ...
-        def leaky_relu(self, slope: Operand = LEAKY_SLOPE) -> Value: ...
-        def abs(self) -> Value: ...
 
 
 # ==========================================================================================
@@ -243,9 +210,7 @@ OPS: dict[str, Op] = {
 }  # fmt: skip
 
 
-# ==========================================================================================
-# The backward pass
-# ==========================================================================================
+# === The backward pass =====================================================================
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -332,7 +297,3 @@ def _propagate_carefully(node: Node, grad: Any, checked: bool) -> None:
                 f"derivative {local!r} × upstream gradient {grad!r}"
             )
         x.grad = new_grad
-
-
-def _number(x: object, op: str) -> float:
-    return x.data if isinstance(x, Value) else real_number(x, op)

@@ -14,7 +14,8 @@ one node with many inputs: the shapes a network is made of.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from operator import mul
 from typing import Any
 
@@ -177,3 +178,19 @@ _METHODS = {
 }  # fmt: skip
 for _name, _method in methods(_METHODS, OPS, Value, node, apply).items():
     setattr(Value, _name, _method)
+
+
+def _comparison(symbol: str, compare: Callable[[float, float], bool]) -> Callable[..., bool]:
+    """Value's `symbol` comparison: on `data`, reported to an al.compile trace if any."""
+
+    def method(self: Value, other: Operand) -> bool:
+        number = other.data if isinstance(other, Value) else real_number(other, symbol)
+        return tracehook.compared(self, symbol, other, compare(self.data, number))
+
+    method.__name__ = f"__{compare.__name__}__"
+    return method
+
+
+for _symbol, _compare in (("<", operator.lt), ("<=", operator.le), (">", operator.gt),
+                          (">=", operator.ge)):  # fmt: skip
+    setattr(Value, f"__{_compare.__name__}__", _comparison(_symbol, _compare))
