@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -58,19 +58,32 @@ def check_activation(name: object, where: str = "activation") -> str:
     return name
 
 
+#: g for each activation but "linear" (a = z), as the Value method that computes it.
+_G: dict[str, Callable[[Value], Value]] = {
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,  # its default slope is LEAKY_SLOPE
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+}
+
+
 def activate(z: Value, activation: str) -> Value:
     """a = g(z) for the named activation g."""
-    if activation == "relu":
-        return z.relu()
-    if activation == "leaky_relu":
-        return z.leaky_relu(LEAKY_SLOPE)
-    if activation == "tanh":
-        return z.tanh()
-    if activation == "sigmoid":
-        return z.sigmoid()
     if activation == "linear":
         return z
-    raise ValueError(f"unknown activation {activation!r}: valid names are {', '.join(ACTIVATIONS)}")
+    if activation not in _G:
+        raise ValueError(
+            f"unknown activation {activation!r}: valid names are {', '.join(ACTIVATIONS)}"
+        )
+    return _G[activation](z)
+
+
+def _activate_all(zs: list[Value], activation: str) -> list[Value]:
+    """[g(zⱼ) for each j], looking g up once for the whole layer."""
+    if activation == "linear":
+        return zs
+    g = _G[activation]
+    return [g(z) for z in zs]
 
 
 def _init_bound(activation: str, fan_in: int, fan_out: int) -> float:
@@ -208,7 +221,7 @@ class Layer(Module):
     def _forward(self, x: Sequence[Input]) -> list[Value]:
         neurons = self.neurons
         zs = nodes.affine([n.w for n in neurons], x, [n.b for n in neurons])
-        return [activate(z, self.activation) for z in zs]
+        return _activate_all(zs, self.activation)
 
     def __repr__(self) -> str:
         return f"Layer({len(self.neurons[0].w)}, {len(self.neurons)}, {self.activation!r})"

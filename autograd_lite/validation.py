@@ -73,7 +73,7 @@ def as_list(values: object, who: str, what: str, length: int | None = None) -> l
     TypeError for a str, bytes, a single number or anything without a length; ValueError
     for a wrong length. The items are not checked: see `finite_numbers`.
     """
-    if (
+    if values.__class__ is not list and values.__class__ is not tuple and (
         isinstance(values, (str, bytes, dict))
         or not hasattr(values, "__len__")
         or not hasattr(values, "__getitem__")
