@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from . import nodes
 from .engine import Value
-from .validation import as_list, real_number
+from .validation import as_list, real_number, same_length
 
 __all__ = ["binary_cross_entropy_with_logits", "half_squared_error", "mse"]
 
@@ -63,11 +63,7 @@ def _pairs(
     lengths differ or are 0, or an entry is not a finite number or a Value."""
     a_list = as_list(outputs, loss, "outputs")
     y_list = as_list(targets, loss, "targets")
-    if len(a_list) != len(y_list):
-        raise ValueError(
-            f"{loss} needs as many outputs as targets, got {len(a_list)} outputs "
-            f"and {len(y_list)} targets"
-        )
+    same_length(a_list, y_list, loss, "outputs targets")
     if not a_list:
         raise ValueError(f"{loss} needs at least one output, got none")
     return [

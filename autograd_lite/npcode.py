@@ -36,7 +36,7 @@ import numpy as np
 
 from .codenames import Namer
 from .pycode import compile_source, contribution
-from .ruleexpr import Code, domain_code, slope_code, value_code
+from .ruleexpr import Code, assignment_lines, slope_code
 from .tape import RESERVED, Fallback, Stale, Tape
 
 __all__ = ["batch_function", "batch_source"]
@@ -219,12 +219,7 @@ class _Plan:
         codes = self.unit_codes(unit)
         if first.kind == "detach":
             return [f"    {unit.name} = {codes[0]}"]
-        lines = []
-        domain = domain_code(first.op, codes, numpy=True)
-        if domain is not None:
-            lines.append(f"    if not np.all({domain}):\n        raise Fallback")
-        lines.append(f"    {unit.name} = {value_code(first.op, codes, numpy=True)}")
-        return lines
+        return assignment_lines(unit.name, first.op, codes, numpy=True)
 
     def guard_lines(self) -> dict[int, list[str]]:
         lines: dict[int, list[str]] = {}

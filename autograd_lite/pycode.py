@@ -43,7 +43,7 @@ from typing import Any
 
 from .fastpaths import FLOAT_NAMES
 from .repeats import Repeat, find_repeat
-from .ruleexpr import Code, domain_code, slope_code, sum_of, value_code
+from .ruleexpr import Code, assignment_lines, slope_code, sum_of
 from .tape import Fallback, Guard, Stale, Tape
 
 __all__ = ["compile_source", "contribution", "python_source", "replay_function"]
@@ -169,12 +169,7 @@ def _forward_lines(tape: Tape, i: int) -> list[str]:
     inputs = input_codes(tape, i)
     if e.kind == "detach":
         return [f"    {e.name} = {inputs[0]}"]
-    lines = []
-    domain = domain_code(e.op, inputs)
-    if domain is not None:
-        lines.append(f"    if not ({domain}):\n        raise Fallback")
-    lines.append(f"    {e.name} = {value_code(e.op, inputs)}")
-    return lines
+    return assignment_lines(e.name, e.op, inputs)
 
 
 def _guard_line(tape: Tape, index: int, guard: Guard) -> str:

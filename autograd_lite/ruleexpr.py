@@ -85,6 +85,16 @@ def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | N
     return None if code == "True" else _filled(code, inputs)
 
 
+def assignment_lines(name: str, op: str, inputs: Sequence[Code], numpy: bool = False) -> list[str]:
+    """The forward line `name = <op's value>`, after a check of op's domain if it has one
+    (outside it, the replay raises `Fallback` and the step runs eagerly)."""
+    domain = domain_code(op, inputs, numpy)
+    check = [] if domain is None else [
+        f"    if not {'np.all' if numpy else ''}({domain}):\n        raise Fallback"
+    ]
+    return [*check, f"    {name} = {value_code(op, inputs, numpy)}"]
+
+
 def _code(x: Code) -> str:
     return x if isinstance(x, str) else repr(x)
 

@@ -17,7 +17,7 @@ from .engine import Value
 from .losses import half_squared_error
 from .modes import no_grad
 from .optim import SGD, Optimizer
-from .validation import as_list, finite_numbers, real_number, whole_number
+from .validation import as_list, finite_numbers, real_number, same_length, whole_number
 
 __all__ = ["DivergenceError", "FitInterrupted", "Model", "fit", "predict", "r_squared"]
 
@@ -185,11 +185,7 @@ def r_squared(targets: Sequence[float], predictions: Sequence[float]) -> float:
     """R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)²: 1 is a perfect fit, 0 no better than the mean ȳ."""
     ys = finite_numbers(targets, "r_squared", "targets")
     predicted = finite_numbers(predictions, "r_squared", "predictions")
-    if len(ys) != len(predicted):
-        raise ValueError(
-            f"r_squared needs as many predictions as targets, got {len(predicted)} "
-            f"and {len(ys)}"
-        )
+    same_length(ys, predicted, "r_squared", "targets predictions")  # type: ignore[arg-type]
     if len(ys) < 2:
         raise ValueError(f"r_squared needs at least two targets, got {len(ys)}")
     mean = math.fsum(ys) / len(ys)
@@ -226,10 +222,7 @@ def _check_samples(
 ) -> tuple[list[list[float]], list[list[float]]]:
     x_list = as_list(xs, "fit", "xs")
     y_list = as_list(ys, "fit", "ys")
-    if len(x_list) != len(y_list):
-        raise ValueError(
-            f"fit needs as many targets as inputs, got {len(x_list)} xs and {len(y_list)} ys"
-        )
+    same_length(x_list, y_list, "fit", "xs ys")
     if not x_list:
         raise ValueError("fit needs at least one sample, got none")
     inputs = [_sample(x, "fit", f"xs[{i}]") for i, x in enumerate(x_list)]

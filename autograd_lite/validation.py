@@ -20,7 +20,14 @@ import math
 import numbers
 from typing import TypeGuard
 
-__all__ = ["as_list", "finite_numbers", "is_finite_number", "real_number", "whole_number"]
+__all__ = [
+    "as_list",
+    "finite_numbers",
+    "is_finite_number",
+    "real_number",
+    "same_length",
+    "whole_number",
+]
 
 
 def is_finite_number(x: object) -> TypeGuard[float]:
@@ -86,6 +93,16 @@ def as_list(values: object, who: str, what: str, length: int | None = None) -> l
     if length is not None and len(items) != length:
         raise ValueError(f"{who} expects {length} {what}, got {len(items)}: {_shown(items)}")
     return items
+
+
+def same_length(first: list[object], second: list[object], who: str, names: str) -> None:
+    """ValueError naming `who` unless the two lists are as long: `names` says what they
+    hold, first then second, e.g. "outputs targets"."""
+    if len(first) != len(second):
+        a, b = names.split()
+        raise ValueError(
+            f"{who} needs as many {a} as {b}, got {len(first)} {a} and {len(second)} {b}"
+        )
 
 
 def finite_numbers(values: object, who: str, what: str, length: int | None = None) -> list[float]:

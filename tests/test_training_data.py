@@ -101,7 +101,7 @@ def test_progress_bar_shows_only_when_asked(capsys: pytest.CaptureFixture[str]) 
     ("kwargs", "error", "message"),
     [
         ({"xs": [[1.0]], "ys": [[1.0], [2.0]]}, ValueError,
-         "as many targets as inputs, got 1 xs and 2 ys"),
+         "fit needs as many xs as ys, got 1 xs and 2 ys"),
         ({"xs": [], "ys": []}, ValueError, "at least one sample"),
         ({"xs": [[1.0, 2.0]]}, ValueError, r"the model expects 1 inputs, got 2 in xs\[0\]"),
         ({"ys": [[1.0, 2.0]]}, ValueError, r"the model has 1 outputs, got 2 targets in ys\[0\]"),
@@ -219,7 +219,7 @@ def test_r_squared() -> None:
     assert r_squared(ys, ys) == 1.0
     assert r_squared(ys, [2.5] * 4) == 0.0
     assert r_squared(ys, [1.0, 2.0, 3.0, 5.0]) == pytest.approx(1 - 1 / 5)
-    with pytest.raises(ValueError, match="as many predictions as targets, got 1 and 4"):
+    with pytest.raises(ValueError, match="as many targets as predictions, got 4 targets and 1"):
         r_squared(ys, [1.0])
     with pytest.raises(ValueError, match="not all equal"):
         r_squared([1.0, 1.0], [1.0, 2.0])
