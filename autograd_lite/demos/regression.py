@@ -180,8 +180,8 @@ def _fix_linear(
     dead = hidden.count(0.0)
     if dead:
         verb = "is" if dead == 1 else "are"
-        print(f"   ({dead} of its {len(hidden)} hidden units {verb} dead here too, at 0.00, but the")
-        print(f"   output stays alive, and the other {len(hidden) - dead} carry the fit)")
+        print(f"   ({dead} of its {len(hidden)} hidden units {verb} dead here too, at 0.00, but")
+        print(f"   the output stays alive, and the other {len(hidden) - dead} carry the fit)")
     print()
     return predictions
 
