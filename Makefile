@@ -19,9 +19,10 @@ test: $(VENV)/.installed-test dot
 	else echo "no notebooks yet"; fi
 
 # JupyterLab, in its own dependency group (`make test` runs the notebooks headless with
-# nbmake and does not need it). Stop the server with Ctrl-C.
+# nbmake and does not need it). Stop the server with Ctrl-C. Jupyter refuses to run as root
+# unless told to; as root (a container, this project's machines) we tell it.
 notebooks: $(VENV)/.installed-notebooks dot
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py
