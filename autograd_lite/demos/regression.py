@@ -164,13 +164,11 @@ def _fix_linear(
     """Predictions in y's units of the fix: a linear output on standardized x and y."""
     sx, _, _ = data.standardize(xs)
     sy, _, unstandardize_y = data.standardize(ys)
-    linear = MLP(1, [FORUM_HIDDEN, 1], activation="relu", output_activation="linear", seed=seed)
+    linear = _fix_network("linear", seed)
     print(f"3. Fix: a linear output, {linear},")
     print("   on standardized x and y (mean 0, std 1), so no first step overshoots;")
     print(f"   Adam (α = {FIX_LR}), {steps} steps. A linear output has g′ = 1: it cannot die.")
-    sys.stdout.flush()
-    fit(linear, sx, sy, loss=mse, optimizer=Adam(linear.parameters(), lr=FIX_LR), epochs=steps,
-        progress=progress)
+    _train_fix(linear, sx, sy, steps, progress)
     predictions = [unstandardize_y(p[0]) for p in predict(linear, sx)]
     r2 = r_squared(ys, predictions)
     verdict = "≥" if r2 >= R2_TARGET else "< (more --steps)"
@@ -192,16 +190,29 @@ def _fix_leaky(
     """Predictions in y's units of a leaky ReLU output, x standardized, y scaled to [0, 1]."""
     sx, _, _ = data.standardize(xs)
     top = max(ys)
-    leaky = MLP(1, [FORUM_HIDDEN, 1], activation="relu", output_activation="leaky_relu",
-                seed=seed)
+    leaky = _fix_network("leaky_relu", seed)
     print(f"4. Also: a leaky ReLU output, {leaky}.")
     print(f"   For z ≤ 0 its slope is {LEAKY_SLOPE}, not 0, so a gradient always flows back and")
     print("   the unit can recover. Its outputs are (nearly) ≥ 0, so y is scaled to [0, 1]")
     print(f"   (y / {top:g}); x is standardized. Adam (α = {FIX_LR}), {steps} steps.")
-    sys.stdout.flush()
-    fit(leaky, sx, [y / top for y in ys], loss=mse, optimizer=Adam(leaky.parameters(), lr=FIX_LR),
-        epochs=steps, progress=progress)
+    _train_fix(leaky, sx, [y / top for y in ys], steps, progress)
     predictions = [p[0] * top for p in predict(leaky, sx)]
     print(f"   R² = {r_squared(ys, predictions):.5f}")
     print()
     return predictions
+
+
+def _fix_network(output_activation: str, seed: int) -> MLP:
+    """The forum's architecture with another output activation."""
+    return MLP(
+        1, [FORUM_HIDDEN, 1], activation="relu", output_activation=output_activation, seed=seed
+    )
+
+
+def _train_fix(
+    model: MLP, inputs: list[float], targets: list[float], steps: int, progress: bool
+) -> None:
+    """`steps` full-batch epochs of Adam at FIX_LR on MSE, the fixes' training."""
+    sys.stdout.flush()  # the progress bar goes to stderr: keep the printed order when piped
+    fit(model, inputs, targets, loss=mse, optimizer=Adam(model.parameters(), lr=FIX_LR),
+        epochs=steps, progress=progress)
