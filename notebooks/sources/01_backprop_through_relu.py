@@ -37,7 +37,7 @@ from autograd_lite.nn import MLP
 from autograd_lite.notation import unit_label
 from autograd_lite.optim import SGD
 from autograd_lite.training import fit
-from autograd_lite.viz import draw_graph, draw_network
+from autograd_lite.viz import PortableFigure, draw_graph, draw_network
 
 SEED = 0
 mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=SEED)
@@ -241,12 +241,49 @@ assert zero == {"Θ⁽²⁾₂₁", "Θ⁽²⁾₂₂", "b⁽²⁾₂", "Θ⁽³
 # The computation graph of $J$: every box is a Value with its `data` and its `grad`
 # $= \partial J/\partial(\text{that value})$, and each edge into an op carries the local
 # derivative. Follow hidden unit 2 (upper right): $\partial J/\partial a^{(2)}_2 = -0.28$ arrives
-# at its ReLU from below, meets the dashed **gate 0**, and $\partial J/\partial z^{(2)}_2 = 0$
-# comes out, so nothing reaches $\Theta^{(2)}_{21}$, $\Theta^{(2)}_{22}$ or $b^{(2)}_2$.
+# at its ReLU from below, a grey dashed node marked **gate 0**, and
+# $\partial J/\partial z^{(2)}_2 = 0$ comes out above it, so nothing reaches
+# $\Theta^{(2)}_{21}$, $\Theta^{(2)}_{22}$ or $b^{(2)}_2$. (`draw_graph(J)` alone shows the
+# graph too; `PortableFigure` saves it as an SVG whose letters are shapes, so it looks the same
+# in every viewer, whatever fonts it has.)
 
 # %%
 assert round(a2[1].grad, 2) == -0.28 and z2[1].grad == 0.0  # hidden unit 2, followed above
-draw_graph(J, params=mlp, rankdir="TB")
+PortableFigure(draw_graph(J, params=mlp, rankdir="TB"))
+
+# %% [markdown]
+# ### The backward pass, node by node
+#
+# `backward()` visits the nodes from $J$ down, each one once every node that uses it has been
+# visited (so its gradient is complete), and gives it its gradient by the chain rule: for each
+# use, the user's gradient times the local derivative on the edge, summed over the uses.
+# `viz.backward_frames(J)` draws one frame per node, in that order: the current node is
+# outlined in orange and shows its chain-rule product, the nodes visited before show their
+# gradients, the others none yet. In Jupyter, press ▶ or drag the slider.
+#
+# Below the player (and in a saved copy of this notebook, which keeps no widgets) are the three
+# frames of hidden unit 2: the gradient $-0.2849$ reaches $a^{(2)}_2$; the closed gate turns it
+# into $\partial J/\partial z^{(2)}_2 = -0.2849 \cdot 0 = 0$; and $\Theta^{(2)}_{21}$ gets
+# $0 \cdot 1 = 0$.
+
+# %%
+from IPython.display import SVG, display
+
+from autograd_lite import topological_order, viz
+
+frames = viz.backward_frames(J, params=mlp)
+images = viz.frame_images(frames)  # SVG, one per frame
+visited = topological_order(J)[::-1]  # the order backward() visits the nodes, J first
+print(f"{len(frames)} frames, one per node of the graph of J")
+try:
+    display(viz.frame_player(images))
+except ImportError as error:  # no ipywidgets: the frames below still show
+    print(error)
+
+unit_2 = [visited.index(v) for v in (a2[1], z2[1], mlp.layers[0].neurons[1].w[0])]
+assert len(frames) == len(visited) and unit_2 == sorted(unit_2)  # visited in this order
+assert "-0.2849 · 0 = 0" in frames[unit_2[1]].source and "0 · 1 = 0" in frames[unit_2[2]].source
+SVG(viz.frame_strip([images[k] for k in unit_2], columns=1, scale=0.5))
 
 # %% [markdown]
 # The same network as the textbook draws it, with this example's $z$ and $a$ in each unit and
@@ -254,7 +291,7 @@ draw_graph(J, params=mlp, rankdir="TB")
 # the weights this example cannot update.
 
 # %%
-draw_network(mlp, x)
+PortableFigure(draw_network(mlp, x))
 
 # %% [markdown]
 # ### Moving the input

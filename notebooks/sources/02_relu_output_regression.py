@@ -20,7 +20,7 @@ from autograd_lite.nn import MLP
 from autograd_lite.notation import unit_label
 from autograd_lite.optim import SGD, Adam
 from autograd_lite.training import fit, predict, r_squared
-from autograd_lite.viz import draw_graph, draw_network
+from autograd_lite.viz import PortableFigure, draw_graph, draw_network
 
 xs, ys = data.quadratic()  # x = 0, 1, …, 19 and y = 3x² + 3x
 X = [[x] for x in xs]      # the network takes one input per sample, as a list
@@ -129,14 +129,14 @@ J.label = "J"
 forum.zero_grad()
 J.backward()
 assert a3.grad == -660.0 and z.grad == 0.0  # the error, and where it stops
-draw_graph(J, params=forum)
+PortableFigure(draw_graph(J, params=forum, rankdir="LR"))  # left to right: 17 inputs
 
 # %% [markdown]
 # And the whole network at $x = 10$: every unit is grey, its gate closed. (No $\partial J/\partial
 # \Theta$ labels: they are all 0.)
 
 # %%
-draw_network(forum, x10)
+PortableFigure(draw_network(forum, x10))
 
 # %% [markdown]
 # **How did it die?** At the start the output was alive (open for 95% of the $x$). But the

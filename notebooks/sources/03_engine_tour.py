@@ -20,7 +20,7 @@ from autograd_lite import (
     no_grad,
     topological_order,
 )
-from autograd_lite.viz import draw_graph
+from autograd_lite.viz import PortableFigure, draw_graph
 
 # %% [markdown]
 # ## 1. Values, ops and the graph
@@ -51,7 +51,7 @@ print("op:", o.op, "| inputs:", o.inputs, "| local ∂o/∂z = 1 − o² =", o.l
 o.backward()
 for v in (x1, w1, x2, w2, b):
     print(f"∂o/∂{v.label} = {v.grad:+.4f}")
-draw_graph(o, params=[w1, w2, b])  # parameters in amber, inputs in blue
+PortableFigure(draw_graph(o, params=[w1, w2, b]))  # parameters in amber, inputs in blue
 
 # %% [markdown]
 # ## 2. Derivatives at kinks
@@ -236,7 +236,7 @@ assert abs(grad(grad(Value.tanh))(0.5).data - (-2 * t * (1 - t * t))) < 1e-12
 
 # %% [markdown]
 # Here is the graph of $f'(x) = 3x^2$ that `grad(cube)` built for $x = 2$. Read it from the
-# left: `grad` first makes $x$ a fresh variable, $x + 0$, so that the $x$ it differentiates
+# top: `grad` first makes $x$ a fresh variable, $x + 0$, so that the $x$ it differentiates
 # with respect to is a node of its own, distinct from any Value that $f$ might hold (this is
 # what keeps `grad(grad(f))` right). Then comes the rule of `**`, $y \cdot x^{y-1}$, applied to
 # Values ($x^2$, times 3), times the upstream gradient 1 of the output, added to the gradient's
@@ -247,7 +247,7 @@ derivative = grad(cube)(Value(2.0, "x"))
 derivative.label = "f′(x)"
 assert derivative.data == 12.0 and [v.op for v in topological_order(derivative)] == [
     "", "+", "**", "*", "*", "+"]  # x, x + 0, x², 3·x², ·1, 0 + …
-draw_graph(derivative, show_grad=False)
+PortableFigure(draw_graph(derivative, show_grad=False))
 
 # %% [markdown]
 # `hessian(f)` gives all second derivatives $H_{ij} = \partial^2 f / \partial x_i \partial x_j$.
