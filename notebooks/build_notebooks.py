@@ -34,7 +34,6 @@ their current sources.
 from __future__ import annotations
 
 import html
-import os
 import re
 import sys
 import time
@@ -43,6 +42,8 @@ from pathlib import Path
 import nbformat
 from jupyter_client.kernelspec import find_kernel_specs
 from nbclient import NotebookClient
+
+from autograd_lite.atomic import write_bytes
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
@@ -188,18 +189,8 @@ def build(source: Path) -> float:
             f"{target.name} ran in {seconds:.1f} s and would save {size:,} bytes: the limits "
             f"are {MAX_SECONDS} s and {MAX_BYTES:,} bytes (the saved notebook is unchanged)"
         )
-    write_atomically(target, text)
+    write_bytes(target, text.encode("utf-8"))  # all or nothing: a temp file, then a rename
     return seconds
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """target's new text, all or nothing: a temp file beside it, flushed, then renamed."""
-    temp = target.with_name(f".{target.name}.tmp")
-    with open(temp, "w", encoding="utf-8", newline="\n") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temp, target)
 
 
 def main(prefixes: list[str]) -> None:
