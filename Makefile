@@ -1,11 +1,11 @@
-# The two commands of the README: `make demo` and `make test`. Both are idempotent:
-# the venv and each install step are redone only when pyproject.toml changes.
+# The commands of the README: `make demo`, `make test` and `make notebooks`. All are
+# idempotent: the venv and each install step are redone only when pyproject.toml changes.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test bench lint dot clean
+.PHONY: demo test notebooks bench lint dot clean
 
 demo: $(VENV)/.installed-demo dot
 	$(BIN)/autograd-lite demo
@@ -17,6 +17,12 @@ test: $(VENV)/.installed-test dot
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
 		$(BIN)/pytest -q --nbmake notebooks; \
 	else echo "no notebooks yet"; fi
+
+# JupyterLab, in its own dependency group (`make test` runs the notebooks headless with
+# nbmake and does not need it). Stop the server with Ctrl-C. Jupyter refuses to run as root
+# unless told to; as root (a container, this project's machines) we tell it.
+notebooks: $(VENV)/.installed-notebooks dot
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py
@@ -36,6 +42,10 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e . --group test --group notebooks --group lint
+	@touch $@
+
+$(VENV)/.installed-notebooks: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e . --group notebooks --group jupyter
 	@touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

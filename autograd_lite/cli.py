@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from .demos import DEMO_EPOCHS, REGRESSION_STEPS
 from .rendering import RenderError
 
 
@@ -47,8 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     for name, help_text, default_steps in (
-        ("demo", "the seed network: forward pass, ∂J/∂Θ by engine and by hand, training", 200),
-        ("regression", "why a ReLU output predicts 0 on y = 3x² + 3x, and the fixes", 300),
+        ("demo", "the seed network: forward pass, ∂J/∂Θ by engine and by hand, training",
+         DEMO_EPOCHS),
+        ("regression", "why a ReLU output predicts 0 on y = 3x² + 3x, and the fixes",
+         REGRESSION_STEPS),
     ):
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--steps", type=_positive_int, default=default_steps)

@@ -22,7 +22,13 @@ possible, the saved file has:
   fallback of rich outputs (`<graphviz.graphs.Digraph>`, not `... at 0x7f…>`);
 - consecutive printed outputs merged into one (how a print is split varies).
 
-The tests (`pytest --nbmake notebooks`) run the saved notebooks again from scratch.
+The facts each notebook's prose states (which units are dead, the R² it quotes, that the
+engine and the hand-derived gradients agree, ...) are asserted in its code cells, next to
+the output they are read from: a rebuild that changes one fails loudly here, and the tests
+(`pytest --nbmake notebooks`, run by `make test`) run the saved notebooks again from scratch.
+The build also fails when a notebook runs for a minute or more or saves 2 MB or more, the
+limits CI keeps to; `tests/test_notebooks.py` checks that the saved notebooks are built from
+their current sources.
 """
 
 from __future__ import annotations
@@ -37,11 +43,16 @@ import nbformat
 from jupyter_client.kernelspec import find_kernel_specs
 from nbclient import NotebookClient
 
+from autograd_lite.atomic import write_bytes
+
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
 KERNEL = "python3"
 #: Seconds one cell may run, when built here and under nbmake (it reads the metadata).
 CELL_TIMEOUT = 60
+#: A whole notebook must run in less than this many seconds, and save to less than this size.
+MAX_SECONDS = 60
+MAX_BYTES = 2_000_000
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -135,10 +146,19 @@ def tidy(nb: nbformat.NotebookNode) -> None:
                 data["text/plain"] = ADDRESS.sub(">", text)
 
 
+def notebook_cells(source: Path) -> list[nbformat.NotebookNode]:
+    """The cells of notebooks/sources/<name>.py, as the built notebook has them."""
+    return parse(source.read_text("utf-8"))
+
+
 def build(source: Path) -> float:
-    """Write notebooks/<source stem>.ipynb, executed; return the seconds it took to run."""
+    """Write notebooks/<source stem>.ipynb, executed; return the seconds it took to run.
+
+    Raises (nbclient's CellExecutionError) when a cell fails, an assertion of a fact
+    included, and RuntimeError when the notebook breaks the time or size limit.
+    """
     nb = nbformat.v4.new_notebook()
-    nb.cells = parse(source.read_text("utf-8"))
+    nb.cells = notebook_cells(source)
     nb.metadata = {
         "kernelspec": {
             "name": KERNEL,
@@ -162,7 +182,14 @@ def build(source: Path) -> float:
     nb.metadata["language_info"] = {"name": "python"}  # the kernel adds its exact version
     nbformat.validate(nb)
     target = HERE / f"{source.stem}.ipynb"
-    nbformat.write(nb, str(target))
+    text = nbformat.writes(nb).rstrip("\n") + "\n"
+    size = len(text.encode("utf-8"))
+    if seconds >= MAX_SECONDS or size >= MAX_BYTES:
+        raise RuntimeError(
+            f"{target.name} ran in {seconds:.1f} s and would save {size:,} bytes: the limits "
+            f"are {MAX_SECONDS} s and {MAX_BYTES:,} bytes (the saved notebook is unchanged)"
+        )
+    write_bytes(target, text.encode("utf-8"))  # all or nothing: a temp file, then a rename
     return seconds
 
 
@@ -178,7 +205,8 @@ def main(prefixes: list[str]) -> None:
         sys.exit(f"no sources match {prefixes} in {SOURCES}")
     for source in sources:
         seconds = build(source)
-        print(f"{source.stem}.ipynb  ran in {seconds:.1f} s")
+        size = (HERE / f"{source.stem}.ipynb").stat().st_size
+        print(f"{source.stem}.ipynb  ran in {seconds:.1f} s, {size / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def seed() -> tuple[MLP, list[float], list[float], Value]:
     y = demos.demo_target(x)
     outputs = mlp(x)
     J = half_squared_error(outputs, y)
-    demos._label_units(mlp, outputs)  # the z⁽ˡ⁾ⱼ, a⁽ˡ⁾ⱼ names the demo's picture shows
+    demos.label_units(mlp, outputs)  # the z⁽ˡ⁾ⱼ, a⁽ˡ⁾ⱼ names the demo's picture shows
     J.label = "J"
     mlp.zero_grad()
     J.backward()

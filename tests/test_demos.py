@@ -12,7 +12,12 @@ import pytest
 
 from autograd_lite import cli, manual
 from autograd_lite.demos import (
+    DEMO_EPOCHS,
     DEMO_X,
+    FIX_LR,
+    FORUM_HIDDEN,
+    FORUM_LR,
+    REGRESSION_STEPS,
     DemoResult,
     demo_dataset,
     demo_target,
@@ -138,7 +143,7 @@ def test_cli_regression_stops_once_every_gradient_is_zero(
     args = ["regression", "--steps", "2", "--seed", "1", "--out", str(tmp_path), "--no-progress"]
     assert cli.main(args) == 0
     text = capsys.readouterr().out
-    assert "after step 1 every ∂J/∂θ is exactly 0" in text
+    assert "stopped after step 1 of 2: every ∂J/∂θ is exactly 0" in text
     assert "It was dead from the start" in text
     assert (tmp_path / "regression.png").read_bytes().startswith(PNG)
 
@@ -179,3 +184,85 @@ def test_demo_refuses_to_go_on_if_engine_and_manual_disagree(
         run_demo(steps=1, out=tmp_path, progress=False)
     assert "max |engine − manual| over all 12 parameters: 1e-09" in capsys.readouterr().out
     assert not (tmp_path / "loss.png").exists()
+
+
+def test_regression_says_why_its_progress_bar_stops_early(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # seed 0's forum network is stuck after step 3: the bar shows 3 steps done and why it
+    # stopped, and a printed line says it, so an early stop cannot look like a crash
+    result = run_regression(steps=5, seed=0, out=tmp_path, progress=True)
+    captured = capsys.readouterr()
+    assert result.broken_steps == 3
+    assert "3/5" in captured.err and "stopped: every ∂J/∂θ is 0" in captured.err
+    assert "stopped after step 3 of 5: every ∂J/∂θ is exactly 0" in captured.out
+
+
+def test_regression_that_never_gets_stuck_says_nothing_about_stopping(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_regression(steps=2, seed=0, out=tmp_path, progress=False)
+    assert result.broken_steps == 2
+    assert "stopped after" not in capsys.readouterr().out
+
+
+def test_cli_defaults_are_the_stories_settings() -> None:
+    parser = cli.build_parser()
+    assert parser.parse_args(["demo"]).steps == DEMO_EPOCHS
+    assert parser.parse_args(["regression"]).steps == REGRESSION_STEPS
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks" / "sources"
+
+
+@pytest.mark.parametrize(
+    ("source", "settings"),
+    [
+        ("01_backprop_through_relu.py", {"DEMO_X", "DEMO_LR", "DEMO_EPOCHS", "demo_dataset"}),
+        ("02_relu_output_regression.py",
+         {"FORUM_HIDDEN", "FORUM_LR", "FIX_LR", "REGRESSION_STEPS", "R2_TARGET"}),
+    ],
+)
+def test_notebooks_import_their_storys_settings_from_the_demos(
+    source: str, settings: set[str]
+) -> None:
+    """One definition per story: the notebook imports the CLI's settings, and gives fit and
+    the optimizers none of its own numbers (no `lr=0.05`, no `epochs=150`)."""
+    import ast
+
+    tree = ast.parse((NOTEBOOKS / source).read_text("utf-8"))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "autograd_lite.demos"
+        for alias in node.names
+    }
+    assert settings <= imported
+    literal_keywords = [
+        (node.func.id, k.arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"fit", "SGD", "Adam"}
+        for k in node.keywords
+        if k.arg in {"lr", "epochs"} and isinstance(k.value, ast.Constant)
+        and (k.arg, k.value.value) != ("epochs", 1)  # one step at a time is not a setting
+    ]
+    assert literal_keywords == []
+
+
+def test_the_stories_settings_are_the_ones_they_print(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_regression(steps=1, seed=0, out=tmp_path, progress=False)
+    text = capsys.readouterr().out
+    assert f"MLP(1, [{FORUM_HIDDEN}, 1]" in text
+    assert f"SGD (α = {FORUM_LR})" in text and f"Adam (α = {FIX_LR})" in text
+
+
+def test_importing_the_demos_loads_neither_matplotlib_nor_graphviz() -> None:
+    # they are imported when a demo draws, not when the CLI starts
+    code = "import sys, autograd_lite.demos; print(*{'matplotlib', 'graphviz'} & set(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == ""

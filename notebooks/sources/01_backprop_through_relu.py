@@ -31,12 +31,13 @@
 import matplotlib.pyplot as plt
 
 from autograd_lite import Value, dot, manual
+from autograd_lite.demos import DEMO_EPOCHS, DEMO_LR, DEMO_X, demo_dataset, demo_target
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
 from autograd_lite.notation import unit_label
 from autograd_lite.optim import SGD
 from autograd_lite.training import fit
-from autograd_lite.viz import draw_graph, draw_network
+from autograd_lite.viz import PortableFigure, draw_graph, draw_network
 
 SEED = 0
 mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=SEED)
@@ -54,13 +55,15 @@ for layer in mlp.layers:
 # %% [markdown]
 # ## 1. The forward pass, with numbers
 #
-# One example: $x = (1, 0.5)$ with target $y = (1.5, 0.5)$. We write the forward pass out
-# layer by layer, exactly as the network computes it, and label every number so the
+# One example: $x = (1, 0.5)$ with target $y = (1.5, 0.5)$, the example `autograd-lite demo`
+# prints too (`DEMO_X`, and its target by the rule `demo_target`). We write the forward pass
+# out layer by layer, exactly as the network computes it, and label every number so the
 # computation graph below can show it.
 
 # %%
-x = [Value(1.0, unit_label("a", 1, 1)), Value(0.5, unit_label("a", 1, 2))]
-y = [1.5, 0.5]
+x = [Value(DEMO_X[0], unit_label("a", 1, 1)), Value(DEMO_X[1], unit_label("a", 1, 2))]
+y = demo_target(DEMO_X)
+assert [v.data for v in x] == [1.0, 0.5] and y == [1.5, 0.5]  # the numbers the text quotes
 
 
 def labelled(values, symbol, layer):
@@ -81,6 +84,7 @@ assert [a.data for a in mlp(x)] == [a.data for a in a3]  # the same numbers as t
 for name, values in [("z⁽²⁾", z2), ("a⁽²⁾", a2), ("z⁽³⁾", z3), ("a⁽³⁾", a3)]:
     print(f"{name} = [{', '.join(f'{v.data:+.4f}' for v in values)}]")
 print(f"J    = {J.data:.4f}")
+assert round(z2[1].data, 2) == -0.69 and a2[1].data == 0.0 and all(z.data > 0 for z in z3)
 
 # %% [markdown]
 # Look at $z^{(2)}_2 = -0.69 < 0$: the second hidden unit is **off** for this input, so
@@ -169,6 +173,7 @@ mlp.zero_grad()
 J.backward()
 engine_grads = [p.grad for p in mlp.parameters()]
 manual_grads = manual.backprop(mlp, x, y)
+assert manual.trace(mlp, x, y)[0].delta[1] == 0.0  # δ⁽²⁾₂, quoted below
 
 # %% [markdown]
 # $\delta^{(2)}_2 = 0$: the gate of hidden unit 2 is closed. Now every parameter, output layer
@@ -221,6 +226,8 @@ Table(["θ", "∂J/∂θ by hand", "manual.backprop", "engine (backward)", "|dif
 max_difference = max(abs(e - m) for e, m in zip(engine_grads, manual_grads))
 print(f"max |manual − engine| over {len(engine_grads)} parameters: {max_difference:.1e}")
 assert max_difference <= 1e-12
+zero = {p.label for p in mlp.parameters() if p.grad == 0.0}
+assert zero == {"Θ⁽²⁾₂₁", "Θ⁽²⁾₂₂", "b⁽²⁾₂", "Θ⁽³⁾₁₂", "Θ⁽³⁾₂₂"}  # the zeros named below
 
 # %% [markdown]
 # The engine and the hand-derived equations agree (here to the last bit: they do the same float
@@ -234,11 +241,49 @@ assert max_difference <= 1e-12
 # The computation graph of $J$: every box is a Value with its `data` and its `grad`
 # $= \partial J/\partial(\text{that value})$, and each edge into an op carries the local
 # derivative. Follow hidden unit 2 (upper right): $\partial J/\partial a^{(2)}_2 = -0.28$ arrives
-# at its ReLU from below, meets the dashed **gate 0**, and $\partial J/\partial z^{(2)}_2 = 0$
-# comes out, so nothing reaches $\Theta^{(2)}_{21}$, $\Theta^{(2)}_{22}$ or $b^{(2)}_2$.
+# at its ReLU from below, a grey dashed node marked **gate 0**, and
+# $\partial J/\partial z^{(2)}_2 = 0$ comes out above it, so nothing reaches
+# $\Theta^{(2)}_{21}$, $\Theta^{(2)}_{22}$ or $b^{(2)}_2$. (`draw_graph(J)` alone shows the
+# graph too; `PortableFigure` saves it as an SVG whose letters are shapes, so it looks the same
+# in every viewer, whatever fonts it has.)
 
 # %%
-draw_graph(J, params=mlp, rankdir="TB")
+assert round(a2[1].grad, 2) == -0.28 and z2[1].grad == 0.0  # hidden unit 2, followed above
+PortableFigure(draw_graph(J, params=mlp, rankdir="TB"))
+
+# %% [markdown]
+# ### The backward pass, node by node
+#
+# `backward()` visits the nodes from $J$ down, each one once every node that uses it has been
+# visited (so its gradient is complete), and gives it its gradient by the chain rule: for each
+# use, the user's gradient times the local derivative on the edge, summed over the uses.
+# `viz.backward_frames(J)` draws one frame per node, in that order: the current node is
+# outlined in orange and shows its chain-rule product, the nodes visited before show their
+# gradients, the others none yet. In Jupyter, press ▶ or drag the slider.
+#
+# Below the player (and in a saved copy of this notebook, which keeps no widgets) are the three
+# frames of hidden unit 2: the gradient $-0.2849$ reaches $a^{(2)}_2$; the closed gate turns it
+# into $\partial J/\partial z^{(2)}_2 = -0.2849 \cdot 0 = 0$; and $\Theta^{(2)}_{21}$ gets
+# $0 \cdot 1 = 0$.
+
+# %%
+from IPython.display import SVG, display
+
+from autograd_lite import topological_order, viz
+
+frames = viz.backward_frames(J, params=mlp)
+images = viz.frame_images(frames)  # SVG, one per frame
+visited = topological_order(J)[::-1]  # the order backward() visits the nodes, J first
+print(f"{len(frames)} frames, one per node of the graph of J")
+try:
+    display(viz.frame_player(images))
+except ImportError as error:  # no ipywidgets: the frames below still show
+    print(error)
+
+unit_2 = [visited.index(v) for v in (a2[1], z2[1], mlp.layers[0].neurons[1].w[0])]
+assert len(frames) == len(visited) and unit_2 == sorted(unit_2)  # visited in this order
+assert "-0.2849 · 0 = 0" in frames[unit_2[1]].source and "0 · 1 = 0" in frames[unit_2[2]].source
+SVG(viz.frame_strip([images[k] for k in unit_2], columns=1, scale=0.5))
 
 # %% [markdown]
 # The same network as the textbook draws it, with this example's $z$ and $a$ in each unit and
@@ -246,27 +291,22 @@ draw_graph(J, params=mlp, rankdir="TB")
 # the weights this example cannot update.
 
 # %%
-draw_network(mlp, x)
+PortableFigure(draw_network(mlp, x))
 
 # %% [markdown]
 # ### Moving the input
 #
-# Which gates are open depends on the input. Below, $x_1$ sweeps from −1 to 2.5 along the line
-# $x_2 = -0.5$ (target $y = (x_1 + x_2, \max(0, x_1 - x_2))$). Top: the pre-activations, solid
-# for the hidden units and dashed for the outputs; a gate is open where its curve is above 0.
-# Bottom: the four entries of $\partial J/\partial\Theta^{(2)}$. Grey: no gradient reaches
-# $\Theta^{(2)}$ at all.
+# Which gates are open depends on the input. Below, $x_2$ sweeps from −2 to 1.5 along the line
+# $x_1 = 1$, through our example $x = (1, 0.5)$ (dotted), each point with its own target
+# $y = (x_1 + x_2, \max(0, x_1 - x_2))$. Top: the pre-activations, solid for the hidden units
+# and dashed for the outputs; a gate is open where its curve is above 0. Bottom: the four
+# entries of $\partial J/\partial\Theta^{(2)}$. Grey: no gradient reaches $\Theta^{(2)}$ at all.
 
 
 # %%
-def target(x):
-    """y = (x₁ + x₂, max(0, x₁ − x₂)): the rule behind this notebook's examples."""
-    return [x[0] + x[1], max(0.0, x[0] - x[1])]
-
-
 def backprop_at(model, x):
     """(z⁽²⁾, z⁽³⁾, ∂J/∂Θ⁽²⁾ as a flat list) at input x, by the engine."""
-    J = half_squared_error(model(x), target(x))
+    J = half_squared_error(model(x), demo_target(x))
     model.zero_grad()
     J.backward()
     hidden, output = manual.trace(model, x)
@@ -274,48 +314,66 @@ def backprop_at(model, x):
 
 
 explore = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=SEED)  # same weights
+SWEEP = [-2.0 + 3.5 * s / 350 for s in range(351)]  # x₂ from −2 to 1.5
 
 
 def plot_sweep(x1, x2):
-    """Gates and ∂J/∂Θ⁽²⁾ along x₁ ∈ [−1, 2.5] at this x₂, with a dotted line at x₁."""
-    sweep = [-1.0 + 3.5 * s / 350 for s in range(351)]
-    curves = [backprop_at(explore, [s, x2]) for s in sweep]
+    """Gates and ∂J/∂Θ⁽²⁾ along x₂ ∈ [−2, 1.5] at this x₁, with a dotted line at x₂."""
+    curves = [backprop_at(explore, [x1, s]) for s in SWEEP]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True)
     for layer, style in [(0, "-"), (1, "--")]:  # hidden solid, outputs dashed
         for j in range(2):
-            top.plot(sweep, [c[layer][j] for c in curves], style, color=f"C{2 * layer + j + 4}",
+            top.plot(SWEEP, [c[layer][j] for c in curves], style, color=f"C{2 * layer + j + 4}",
                      label=unit_label("z", layer + 2, j + 1))
     top.set_ylabel("pre-activation z\n(gate open above 0)")
     top.legend(fontsize=8, ncol=4, loc="upper left")
     for n, name in enumerate(["Θ⁽²⁾₁₁", "Θ⁽²⁾₁₂", "Θ⁽²⁾₂₁", "Θ⁽²⁾₂₂"]):
-        bottom.plot(sweep, [c[2][n] for c in curves], label=f"∂J/∂{name}")
-    bottom.set_xlabel(f"input x₁   (x₂ = {x2:g})")
+        bottom.plot(SWEEP, [c[2][n] for c in curves], label=f"∂J/∂{name}")
+    bottom.set_xlabel(f"input x₂   (x₁ = {x1:g})")
     bottom.set_ylabel("∂J/∂Θ⁽²⁾")
     bottom.legend(fontsize=8, ncol=2, loc="upper left")
     stopped = [all(g == 0.0 for g in c[2]) for c in curves]
     for ax in (top, bottom):
-        ax.fill_between(sweep, 0, 1, where=stopped, color="grey", alpha=0.15,
+        ax.fill_between(SWEEP, 0, 1, where=stopped, color="grey", alpha=0.15,
                         transform=ax.get_xaxis_transform(), lw=0)
         ax.axhline(0, color="black", lw=0.8)
-        ax.axvline(x1, color="grey", ls=":")
+        ax.axvline(x2, color="grey", ls=":")
         ax.grid(alpha=0.3)
-    top.set_title(f"Gates and gradients as x₁ moves (dotted: x₁ = {x1:g})")
+    top.set_title(f"Gates and gradients as x₂ moves (dotted: x₂ = {x2:g})")
     fig.tight_layout()
     plt.show()
+    return curves
 
 
-plot_sweep(1.0, -0.5)
+curves = plot_sweep(*DEMO_X)
+
+
+def first(condition):
+    """The first x₂ of the sweep where condition(z⁽²⁾, z⁽³⁾) holds."""
+    return next(s for s, (z2_, z3_, _) in zip(SWEEP, curves) if condition(z2_, z3_))
+
+
+output_opens = first(lambda z2_, z3_: max(z3_) > 0)
+hidden_2_closes = first(lambda z2_, z3_: z2_[1] <= 0)
+print(f"both output gates closed up to x₂ = {output_opens:.2f}; "
+      f"hidden unit 2 closed from x₂ = {hidden_2_closes:.2f} on")
+assert round(output_opens, 1) == -0.9 and round(hidden_2_closes, 1) == -0.3  # quoted below
+assert all(z2_[1] > 0 for s, (z2_, _, _) in zip(SWEEP, curves) if s < hidden_2_closes)
+assert backprop_at(explore, list(DEMO_X))[2] == [w.grad for n in mlp.layers[0].neurons
+                                                 for w in n.w]  # the dotted line: our example
 
 # %% [markdown]
 # Three regimes, read from left to right:
 #
-# - **Both output gates closed** ($z^{(3)} \le 0$, grey): $\delta^{(3)} = 0$, so
-#   $\delta^{(2)} = \Theta^{(3)\top}\delta^{(3)} \odot g' = 0$ even though hidden unit 2 is on.
-#   The gradient stops at the output and nothing learns from these inputs.
-# - **An output open, both hidden units on**: all four entries of
-#   $\partial J/\partial\Theta^{(2)}$ move (they jump where output 1's gate opens).
-# - **Hidden unit 2 closed** ($z^{(2)}_2 < 0$ from $x_1 \approx 1.5$): row 2,
-#   $\partial J/\partial\Theta^{(2)}_{2k}$, drops to exactly 0, as for our example above.
+# - **Both output gates closed** ($z^{(3)} \le 0$, grey, up to $x_2 \approx -0.9$):
+#   $\delta^{(3)} = 0$, so $\delta^{(2)} = \Theta^{(3)\top}\delta^{(3)} \odot g' = 0$ even
+#   though hidden unit 2 is on. The gradient stops at the output and nothing learns from these
+#   inputs.
+# - **An output open, both hidden units on** (up to $x_2 \approx -0.3$): all four entries of
+#   $\partial J/\partial\Theta^{(2)}$ move (they jump where output 1's gate opens too).
+# - **Hidden unit 2 closed** ($z^{(2)}_2 \le 0$ from $x_2 \approx -0.3$ on): row 2,
+#   $\partial J/\partial\Theta^{(2)}_{2k}$, drops to exactly 0. Our example, at the dotted
+#   line, is in this regime: its $\partial J/\partial\Theta^{(2)}$ there is the table's.
 #
 # In Jupyter you can move the input yourself: the sliders below redraw the figure and the
 # network. (Run the notebook to use them; a static page shows only the figure above.)
@@ -337,7 +395,7 @@ if widgets is not None:
 
     sliders = {
         name: widgets.FloatSlider(value=value, min=-2.0, max=2.5, step=0.05, description=name)
-        for name, value in [("x1", 1.0), ("x2", -0.5)]
+        for name, value in zip(["x1", "x2"], DEMO_X)
     }
     display(widgets.interactive(show, **sliders))
 
@@ -349,17 +407,19 @@ if widgets is not None:
 # $$\theta := \theta - \alpha \frac{\partial J}{\partial \theta}.$$
 #
 # `SGD.step()` does exactly that with the gradients `backward()` left in each `grad`. Here is
-# the update of $\Theta^{(2)}$ with $\alpha = 0.1$: row 2 does not move.
+# the update of $\Theta^{(2)}$ with $\alpha = 0.1$ (`DEMO_LR`, the demo's): row 2 does not move.
 
 # %%
-alpha = 0.1
-before = [p.data for p in mlp.parameters()]
+alpha = DEMO_LR
+before = {p.label: p.data for p in mlp.parameters()}
 SGD(mlp.parameters(), lr=alpha).step()
 
-for p, old in zip(mlp.parameters(), before):
-    assert p.data == old - alpha * p.grad
+for p in mlp.parameters():
+    assert p.data == before[p.label] - alpha * p.grad
     if p.label.startswith("Θ⁽²⁾"):
-        print(f"{p.label}: {old:+.6f} − {alpha} × ({p.grad:+.6f}) = {p.data:+.6f}")
+        print(f"{p.label}: {before[p.label]:+.6f} − {alpha} × ({p.grad:+.6f}) = {p.data:+.6f}")
+assert alpha == 0.1 and all(p.data == before[p.label] for p in mlp.parameters()
+                            if p.label in ("Θ⁽²⁾₂₁", "Θ⁽²⁾₂₂"))  # α and row 2, as the text says
 
 J_after = half_squared_error(mlp(x), y).data
 print(f"\nJ on this example: {J.data:.4f} → {J_after:.4f}")
@@ -367,17 +427,17 @@ print(f"\nJ on this example: {J.data:.4f} → {J_after:.4f}")
 # %% [markdown]
 # ## 6. A short training run
 #
-# Repeat the step over a data set: the 16 points of a 4 × 4 grid on $[0, 1]^2$ with the same
-# target rule, 200 epochs of full-batch SGD. `fit` runs forward → $J$ → `backward()` →
-# update and returns the mean loss of each epoch.
+# Repeat the step over a data set, from where that step left the weights: the 16 points of a
+# 4 × 4 grid on $[0, 1]^2$ with the same target rule (`demo_dataset()`, the demo's data), 200
+# epochs (`DEMO_EPOCHS`) of full-batch SGD. `fit` runs forward → $J$ → `backward()` → update
+# and returns the mean loss of each epoch.
 
 # %%
-grid = [0.0, 1 / 3, 2 / 3, 1.0]
-xs = [[x1, x2] for x1 in grid for x2 in grid]
-ys = [target(p) for p in xs]
+xs, ys = demo_dataset()
+assert len(xs) == 16 and DEMO_EPOCHS == 200  # as the text says
 
 history = fit(mlp, xs, ys, loss=half_squared_error, optimizer=SGD(mlp.parameters(), lr=alpha),
-              epochs=200)
+              epochs=DEMO_EPOCHS)
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(range(1, len(history) + 1), history)
@@ -388,15 +448,22 @@ ax.set_title("Training the 2-2-2 ReLU network")
 ax.grid(alpha=0.3)
 plt.show()
 print(f"mean J: {history[0]:.4f} (epoch 1) → {history[-1]:.4f} (epoch {len(history)})")
+assert 0 < history[-1] < history[0]  # it falls, not to 0
 
 # %% [markdown]
 # The loss falls, but not to 0. `relu_activity` says why: for each ReLU unit, the fraction of
 # the 16 inputs for which its gate is open.
 
 # %%
-for t, fractions in zip([2, 3], mlp.relu_activity(xs)):
+activity = mlp.relu_activity(xs)
+for t, fractions in zip([2, 3], activity):
     print(f"layer {t}: " + ", ".join(f"{unit_label('a', t, j + 1)} open for {f:.0%}"
                                       for j, f in enumerate(fractions)))
+dead = [unit_label("a", t, j + 1) for t, fractions in zip([2, 3], activity)
+        for j, f in enumerate(fractions) if f == 0.0]
+assert dead == ["a⁽²⁾₂"]  # hidden unit 2, and only it
+assert [p.data for p in (*mlp.layers[0].neurons[1].w, mlp.layers[0].neurons[1].b)] == [
+    before["Θ⁽²⁾₂₁"], before["Θ⁽²⁾₂₂"], before["b⁽²⁾₂"]]  # it never learned
 
 # %% [markdown]
 # Hidden unit 2 is closed for every input of the data set: its $\delta^{(2)}_2$ is always 0,

@@ -14,12 +14,13 @@ import matplotlib.pyplot as plt
 
 from autograd_lite import Value, data, dot, manual
 from autograd_lite import sum as vsum
+from autograd_lite.demos import FIX_LR, FORUM_HIDDEN, FORUM_LR, R2_TARGET, REGRESSION_STEPS
 from autograd_lite.losses import mse
 from autograd_lite.nn import MLP
 from autograd_lite.notation import unit_label
 from autograd_lite.optim import SGD, Adam
 from autograd_lite.training import fit, predict, r_squared
-from autograd_lite.viz import draw_graph, draw_network
+from autograd_lite.viz import PortableFigure, draw_graph, draw_network
 
 xs, ys = data.quadratic()  # x = 0, 1, …, 19 and y = 3x² + 3x
 X = [[x] for x in xs]      # the network takes one input per sample, as a list
@@ -51,29 +52,38 @@ def show_fit(title, predictions, history):
 # ## 1. The failure
 #
 # The forum's setup: one input, 8 ReLU hidden units, **one ReLU output**, mean squared error,
-# plain gradient descent with $\alpha = 10^{-3}$ on the raw numbers. We take 50 steps and
-# watch the first few.
+# plain gradient descent with $\alpha = 10^{-3}$ on the raw numbers. These settings, and the
+# 150 steps we take, are those of `autograd-lite regression` (`FORUM_HIDDEN`, `FORUM_LR`,
+# `REGRESSION_STEPS`), which stops as soon as every gradient is exactly 0; here we go on, to
+# see that nothing changes after that. We watch the first few steps.
 
 # %%
-forum = MLP(1, [8, 1], activation="relu", output_activation="relu", seed=0)
-optimizer = SGD(forum.parameters(), lr=1e-3)
-print("before training: output gate open for", f"{forum.relu_activity(X)[1][0]:.0%} of the x")
+assert (FORUM_HIDDEN, FORUM_LR, REGRESSION_STEPS) == (8, 1e-3, 150)  # as the text says
+forum = MLP(1, [FORUM_HIDDEN, 1], activation="relu", output_activation="relu", seed=0)
+optimizer = SGD(forum.parameters(), lr=FORUM_LR)
+open_at_start = forum.relu_activity(X)[1][0]
+print(f"before training: output gate open for {open_at_start:.0%} of the x")
 
-history = []
-for step in range(1, 51):
+history, largest = [], []
+for step in range(1, REGRESSION_STEPS + 1):
     history += fit(forum, xs, ys, loss=mse, optimizer=optimizer, epochs=1, progress=False)
-    if step <= 4:  # fit leaves this step's ∂J/∂θ in each parameter's grad
-        largest = max(abs(p.grad) for p in forum.parameters())
+    largest.append(max(abs(p.grad) for p in forum.parameters()))  # fit leaves ∂J/∂θ in grad
+    if step <= 4:
         open_ = forum.relu_activity(X)[1][0]
-        print(f"step {step}: MSE {history[-1]:9.4g}, largest |∂J/∂θ| {largest:9.4g}, "
+        print(f"step {step}: MSE {history[-1]:9.4g}, largest |∂J/∂θ| {largest[-1]:9.4g}, "
               f"then the output gate is open for {open_:.0%} of the x")
 
-r2_forum = show_fit("ReLU output, raw data: it predicts 0", [p[0] for p in predict(forum, xs)],
-                    history)
+forum_predictions = [p[0] for p in predict(forum, xs)]
+r2_forum = show_fit("ReLU output, raw data: it predicts 0", forum_predictions, history)
+# the facts the text states, here and in "How did it die?" below
+assert forum_predictions == [0.0] * len(xs) and r2_forum < 0
+assert all(h == history[2] for h in history[2:]) and all(g == 0.0 for g in largest[2:])
+assert round(open_at_start, 2) == 0.95 and history[1] > history[0]
+assert 1e4 <= largest[0] < 1e5 and round(largest[1], -5) == 4e5
 
 # %% [markdown]
-# Every prediction is 0 and the loss is flat from step 3 on: the network has stopped learning,
-# for good. (R² < 0 means it does worse than predicting the mean $\bar y$ everywhere.)
+# Every prediction is 0 and the loss is flat from step 3 on (every gradient is exactly 0 from
+# there): the network has stopped learning, for good. (R² < 0 means it does worse than predicting the mean $\bar y$ everywhere.)
 #
 # ## 2. The diagnosis
 #
@@ -86,6 +96,7 @@ for layer, fractions in zip([2, 3], forum.relu_activity(X)):
 
 z3 = [manual.trace(forum, x)[1].z[0] for x in X]
 print(f"\nz⁽³⁾ for x = 0..19: min {min(z3):.4f}, max {max(z3):.4f}")
+assert all(f == 0.0 for layer in forum.relu_activity(X) for f in layer) and max(z3) < 0
 
 # %% [markdown]
 # Every unit is dead, and the output's pre-activation $z^{(3)}$ is negative for every $x$.
@@ -117,14 +128,15 @@ J = mse([a3], [ys[10]])
 J.label = "J"
 forum.zero_grad()
 J.backward()
-draw_graph(J, params=forum)
+assert a3.grad == -660.0 and z.grad == 0.0  # the error, and where it stops
+PortableFigure(draw_graph(J, params=forum, rankdir="LR"))  # left to right: 17 inputs
 
 # %% [markdown]
 # And the whole network at $x = 10$: every unit is grey, its gate closed. (No $\partial J/\partial
 # \Theta$ labels: they are all 0.)
 
 # %%
-draw_network(forum, x10)
+PortableFigure(draw_network(forum, x10))
 
 # %% [markdown]
 # **How did it die?** At the start the output was alive (open for 95% of the $x$). But the
@@ -140,8 +152,9 @@ draw_network(forum, x10)
 # ## 3. The fixes
 #
 # Each fix trains the same 1-8-1 architecture for 150 full-batch epochs of Adam
-# ($\alpha = 0.05$). Predictions are mapped back to the units of $y$ before plotting; the loss
-# curves stay in the units the model was trained in.
+# ($\alpha = 0.05$), as `autograd-lite regression` does (`REGRESSION_STEPS`, `FIX_LR`).
+# Predictions are mapped back to the units of $y$ before plotting; the loss curves stay in the
+# units the model was trained in.
 #
 # ### Fix 1: standardize the inputs and the targets
 #
@@ -157,21 +170,33 @@ sy, _, to_y = data.standardize(ys)  # to_y maps a standardized prediction back t
 def train(output_activation, targets, to_units):
     """(model, predictions in y's units, loss history): a 1-8-1 ReLU network with this output,
     trained on (sx, targets)."""
-    model = MLP(1, [8, 1], activation="relu", output_activation=output_activation, seed=0)
-    history = fit(model, sx, targets, loss=mse, optimizer=Adam(model.parameters(), lr=0.05),
-                  epochs=150, progress=False)
+    model = MLP(1, [FORUM_HIDDEN, 1], activation="relu", output_activation=output_activation,
+                seed=0)
+    history = fit(model, sx, targets, loss=mse, optimizer=Adam(model.parameters(), lr=FIX_LR),
+                  epochs=REGRESSION_STEPS, progress=False)
     return model, [to_units(p[0]) for p in predict(model, sx)], history
 
 
+assert FIX_LR == 0.05  # as the text says
 relu_std, predictions, history = train("relu", sy, to_y)
 r2_standardized = show_fit("Fix 1: standardized data, still a ReLU output", predictions, history)
-print("relu_activity:", [[round(f, 2) for f in layer] for layer in relu_std.relu_activity(
-    [[t] for t in sx])])
+activity = relu_std.relu_activity([[t] for t in sx])
+for layer, fractions in zip([2, 3], activity):
+    print(f"layer {layer}: [{', '.join(f'{f:.2f}' for f in fractions)}]")
+mu_y = to_y(0.0)
+below_mean = [x for x, y in zip(xs, ys) if y < mu_y]
+print(f"μ_y = {mu_y:g}; y < μ_y for x = {below_mean[0]:g}..{below_mean[-1]:g}")
+# the facts the text states: the output is alive, two hidden units are not, and the
+# prediction is μ_y wherever y is below it
+assert activity[1][0] > 0 and [j + 1 for j, f in enumerate(activity[0]) if f == 0.0] == [3, 6]
+assert all(p == mu_y for p, y in zip(predictions, ys) if y < mu_y)
 
 # %% [markdown]
-# Nothing dies now, but the fit is capped: standardized targets are **negative** for the smaller
-# half of the $y$ (below the mean), and a ReLU output cannot produce a negative number. It
-# predicts 0 there, i.e. $\mu_y$ after mapping back: the flat floor on the left.
+# The output survives this time: its gate is open for some of the inputs, so it still learns.
+# (Two hidden units, $a^{(2)}_3$ and $a^{(2)}_6$, do die here; the other six carry the fit.)
+# But the fit is capped: standardized targets are **negative** for every $y$ below the mean
+# $\mu_y$ ($x = 0..11$), and a ReLU output cannot produce a negative number. It predicts 0
+# there, i.e. $\mu_y$ after mapping back: the flat floor on the left.
 #
 # ### Fix 2: a linear output (with standardized data)
 #
@@ -200,7 +225,7 @@ print(f"R²  ReLU output, raw data (the forum's): {r2_forum:8.4f}")
 print(f"R²  fix 1, standardized, ReLU output:    {r2_standardized:8.4f}")
 print(f"R²  fix 2, standardized, linear output:  {r2_linear:8.4f}")
 print(f"R²  fix 3, scaled, leaky ReLU output:    {r2_leaky:8.4f}")
-assert r2_linear >= 0.995 and r2_leaky >= 0.995
+assert r2_forum < 0 < r2_standardized < R2_TARGET <= min(r2_linear, r2_leaky)  # R2_TARGET = 0.995
 
 # %% [markdown]
 # ## 4. Recovering $y = 3x^2 + 3x$ itself
@@ -217,7 +242,8 @@ assert r2_linear >= 0.995 and r2_leaky >= 0.995
 
 # %%
 def fit_cubic(inputs, targets, lr, steps=600):
-    """(d₀, d₁, d₂, d₃): the cubic in `inputs` fitted to `targets` by gradient descent."""
+    """([d₀, d₁, d₂, d₃], final J): the cubic in `inputs` fitted to `targets` by gradient
+    descent."""
     d = [Value(0.0, f"d{i}") for i in range(4)]
     features = [[1.0, t, t * t, t * t * t] for t in inputs]
     optimizer = SGD(d, lr=lr)
@@ -227,15 +253,16 @@ def fit_cubic(inputs, targets, lr, steps=600):
         J.backward()
         optimizer.step()  # dₖ := dₖ − α ∂J/∂dₖ
     print(f"  J = {J.data:.3g} after {steps} steps (α = {lr:g})")
-    return [v.data for v in d]
+    return [v.data for v in d], J.data
 
 
 print("raw x (α must be tiny, or the x³ coefficient diverges):")
-raw = fit_cubic(xs, ys, lr=1e-7)
+raw, J_raw = fit_cubic(xs, ys, lr=1e-7)
 print("  coefficients:", [round(c, 4) for c in raw])
 print("standardized x and y:")
-d = fit_cubic(sx, sy, lr=0.2)
+d, J_standardized = fit_cubic(sx, sy, lr=0.2)
 print("  coefficients in t:", [round(c, 6) for c in d])
+assert J_raw > 1e3 and J_standardized < 1e-20  # far off, and machine precision
 
 # %% [markdown]
 # The standardized fit converges to machine precision. Now map its coefficients back. With
@@ -257,11 +284,13 @@ c = [
 ]
 print("recovered y = c₀ + c₁x + c₂x² + c₃x³ with (c₀, c₁, c₂, c₃) =",
       "(" + ", ".join(f"{round(ck, 6) + 0.0:.6f}" for ck in c) + ")")
-assert all(abs(ck - expected) < 1e-6 for ck, expected in zip(c, [0.0, 3.0, 3.0, 0.0]))
+error = max(abs(ck - expected) for ck, expected in zip(c, [0.0, 3.0, 3.0, 0.0]))
+print(f"largest |error| of a coefficient: {error:.1e}")
+assert error < 1e-10  # "to within 10⁻¹⁰", below
 
 # %% [markdown]
-# $(0, 3, 3, 0)$: the cubic term vanishes and $y = 3x^2 + 3x$ comes back exactly (to about
-# $10^{-11}$). Gradient descent found the right answer once the problem was well scaled, which
+# $(0, 3, 3, 0)$: the cubic term vanishes and $y = 3x^2 + 3x$ comes back exactly (to within
+# $10^{-10}$). Gradient descent found the right answer once the problem was well scaled, which
 # is the same lesson the network taught.
 #
 # **In short:** a ReLU output can die, and on unscaled data it will. Use a linear output for

@@ -20,7 +20,7 @@ from autograd_lite import (
     no_grad,
     topological_order,
 )
-from autograd_lite.viz import draw_graph
+from autograd_lite.viz import PortableFigure, draw_graph
 
 # %% [markdown]
 # ## 1. Values, ops and the graph
@@ -51,7 +51,7 @@ print("op:", o.op, "| inputs:", o.inputs, "| local ∂o/∂z = 1 − o² =", o.l
 o.backward()
 for v in (x1, w1, x2, w2, b):
     print(f"∂o/∂{v.label} = {v.grad:+.4f}")
-draw_graph(o, params=[w1, w2, b])  # parameters in amber, inputs in blue
+PortableFigure(draw_graph(o, params=[w1, w2, b]))  # parameters in amber, inputs in blue
 
 # %% [markdown]
 # ## 2. Derivatives at kinks
@@ -60,11 +60,14 @@ draw_graph(o, params=[w1, w2, b])  # parameters in amber, inputs in blue
 # return a number there, so it follows a documented convention, the same as PyTorch's:
 
 # %%
+slopes = {}
 for name, f in [("relu", Value.relu), ("abs", Value.abs), ("sqrt", Value.sqrt),
                 ("leaky_relu", Value.leaky_relu)]:
     x = Value(0.0)
     f(x).backward()
+    slopes[name] = x.grad
     print(f"{name}'(0) = {x.grad}")
+assert slopes == {"relu": 0.0, "abs": 0.0, "sqrt": math.inf, "leaky_relu": 0.01}  # as below
 
 # %% [markdown]
 # - **relu′(0) = 0.** At a kink any number between the left and right slopes (a *subgradient*,
@@ -106,6 +109,7 @@ try:
     gradcheck(Value.relu, 0.0)
 except GradcheckError as error:
     print(error)
+    assert str(error).splitlines()[-1].split()[:3] == ["0", "0", "0.5"]  # input, analytic, numeric
 
 # %% [markdown]
 # At the kink, as expected, the analytic 0 meets the numeric 0.5.
@@ -127,6 +131,8 @@ try:
     gradcheck(square, 3.0)
 except GradcheckError as error:
     print(error)
+    row = str(error).splitlines()[-1].split()
+    assert row[:2] == ["3", "3"] and round(float(row[2]), 6) == 6  # input 3, analytic 3, numeric 6
 
 # %% [markdown]
 # `backward()` says 3, the numbers say 6: found.
@@ -146,6 +152,7 @@ for _ in range(100_000):
 y.backward()
 print(f"{len(topological_order(y)):,} nodes")
 print(f"y = {y.data:.6f},  ∂y/∂x = {x.grad:.6f},  e = {math.e:.6f}")
+assert len(topological_order(y)) == 100_001 and x.grad == y.data and abs(y.data - math.e) < 1e-4
 
 # %% [markdown]
 # No `RecursionError`: the engine orders the graph with a loop over an explicit stack. A
@@ -185,6 +192,7 @@ print(f"second backward:  x.grad = {x.grad:g}, z.grad = {z.grad:g}   (x accumula
 x.grad = 0.0
 L.backward()
 print(f"after zeroing:    x.grad = {x.grad:g}")
+assert (x.grad, z.grad) == (12.0, 2.0)
 
 # %% [markdown]
 # Accumulation is a feature: two losses that share a parameter give, one `backward()` after the
@@ -196,6 +204,7 @@ loss_1, loss_2 = w * w, w.exp()
 loss_1.backward()
 loss_2.backward()
 print(f"w.grad = {w.grad:.6f} = 2w + eʷ = {2 * 2.0 + math.exp(2.0):.6f}")
+assert abs(w.grad - (2 * 2.0 + math.exp(2.0))) < 1e-12
 
 # %% [markdown]
 # ## 5. Gradients of gradients
@@ -209,9 +218,10 @@ def cube(x):
     return x**3
 
 
-for name, derivative in [("f′", grad(cube)), ("f″", grad(grad(cube))),
-                         ("f‴", grad(grad(grad(cube))))]:
+derivatives = {"f′": grad(cube), "f″": grad(grad(cube)), "f‴": grad(grad(grad(cube)))}
+for name, derivative in derivatives.items():
     print(f"{name}(2) = {derivative(2.0).data:g}")
+assert [d(2.0).data for d in derivatives.values()] == [12.0, 12.0, 6.0]
 
 # %% [markdown]
 # It works for every op, because each op's derivative rule is plain arithmetic that runs on floats
@@ -222,15 +232,22 @@ for name, derivative in [("f′", grad(cube)), ("f″", grad(grad(cube))),
 t = math.tanh(0.5)
 print(f"grad(grad(tanh))(0.5) = {grad(grad(Value.tanh))(0.5).data:.12f}")
 print(f"closed form           = {-2 * t * (1 - t * t):.12f}")
+assert abs(grad(grad(Value.tanh))(0.5).data - (-2 * t * (1 - t * t))) < 1e-12
 
 # %% [markdown]
-# Here is the graph of $f'(x) = 3x^2$ that `grad(cube)` built for $x = 2$: the rule of `**`,
-# $y \cdot x^{y-1}$, applied to Values, times the upstream gradient 1 of the output:
+# Here is the graph of $f'(x) = 3x^2$ that `grad(cube)` built for $x = 2$. Read it from the
+# top: `grad` first makes $x$ a fresh variable, $x + 0$, so that the $x$ it differentiates
+# with respect to is a node of its own, distinct from any Value that $f$ might hold (this is
+# what keeps `grad(grad(f))` right). Then comes the rule of `**`, $y \cdot x^{y-1}$, applied to
+# Values ($x^2$, times 3), times the upstream gradient 1 of the output, added to the gradient's
+# starting value 0:
 
 # %%
 derivative = grad(cube)(Value(2.0, "x"))
 derivative.label = "f′(x)"
-draw_graph(derivative, show_grad=False)
+assert derivative.data == 12.0 and [v.op for v in topological_order(derivative)] == [
+    "", "+", "**", "*", "*", "+"]  # x, x + 0, x², 3·x², ·1, 0 + …
+PortableFigure(draw_graph(derivative, show_grad=False))
 
 # %% [markdown]
 # `hessian(f)` gives all second derivatives $H_{ij} = \partial^2 f / \partial x_i \partial x_j$.
@@ -252,6 +269,7 @@ H = hessian(g)(1.0, 2.0)
 for row in H:
     print("  ".join(f"{h:10.6f}" for h in row))
 print(f"expected: 4, 2 / 2, e² = {math.exp(2):.6f}; symmetric: {H[0][1] == H[1][0]}")
+assert [[round(h, 9) for h in row] for row in H] == [[4, 2], [2, round(math.exp(2), 9)]]
 
 # %% [markdown]
 # ## 6. `no_grad`: compute without building a graph
@@ -276,6 +294,7 @@ w = Value(3.0, "w")
 L = w.detach() * w
 L.backward()
 print(f"∂L/∂w = {w.grad:g} (not 2w = 6: the detached copy counts as a constant)")
+assert w.grad == 3.0
 
 # %% [markdown]
 # ## 7. `detect_anomaly`: where did the `inf` come from?
@@ -287,6 +306,7 @@ print(f"∂L/∂w = {w.grad:g} (not 2w = 6: the detached copy counts as a consta
 x = Value(0.0, "x")
 (x.sqrt() * 3.0).backward()
 print("x.grad =", x.grad)
+assert x.grad == math.inf
 
 # %% [markdown]
 # Inside `detect_anomaly()`, `backward()` stops at the first non-finite gradient and names the op
@@ -303,6 +323,15 @@ with detect_anomaly():
         print("FloatingPointError:", error)
 
 # %% [markdown]
-# Written as $\sqrt{x \cdot x} = |x|$, the same kink is harmless: ∂(x·x)/∂x = 0 at 0, and by
-# the zero rule that 0 stops the ∞ (`x.abs()` says so directly: its slope at 0 is 0). Outside
-# the mode nothing is recorded, so it costs nothing when it is off.
+# Outside the mode nothing is recorded, so it costs nothing when it is off.
+#
+# Written as $\sqrt{x \cdot x} = |x|$, the same kink is harmless: the ∞ still arrives at
+# $x \cdot x$, but ∂(x·x)/∂x = 2x = 0 at 0, and by the zero rule that 0 stops it, so $x$ gets
+# 0, not ∞ or `nan` (`x.abs()` says so directly: its slope at 0 is 0):
+
+# %%
+x = Value(0.0, "x")
+square_of_x = x * x
+square_of_x.sqrt().backward()
+print(f"∂/∂(x·x) = {square_of_x.grad}, ∂/∂x = {x.grad}")
+assert square_of_x.grad == math.inf and x.grad == 0.0

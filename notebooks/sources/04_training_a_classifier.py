@@ -10,7 +10,6 @@ import math
 import random
 
 import matplotlib.pyplot as plt
-from matplotlib.colors import ListedColormap
 
 from autograd_lite import data
 from autograd_lite.losses import binary_cross_entropy_with_logits
@@ -27,11 +26,26 @@ order = list(range(len(points)))
 random.Random(0).shuffle(order)
 points, labels = [points[i] for i in order], [labels[i] for i in order]
 
-CLASSES = ListedColormap(["#dc2626", "#1d4ed8"])  # label 0 red, label 1 blue
-fig, ax = plt.subplots(figsize=(5.5, 4))
-ax.scatter(*zip(*points), c=labels, cmap=CLASSES, s=18, edgecolor="white", linewidth=0.5)
+COLORS = {0.0: "#dc2626", 1.0: "#1d4ed8"}  # label 0 red, label 1 blue
+
+
+def scatter_classes(ax, xs, ys, marker, what):
+    """The points of each class in its colour, labelled for the legend."""
+    for label, color in COLORS.items():
+        chosen = [x for x, y in zip(xs, ys) if y == label]
+        style = {"edgecolor": "white", "linewidth": 0.5} if marker == "o" else {"linewidth": 1}
+        ax.scatter(*zip(*chosen), color=color, marker=marker, s=18,
+                   label=f"{what}, class {label:g}", **style)
+
+
+assert set(labels) == set(COLORS)  # two classes, 0 and 1
+fig, ax = plt.subplots(figsize=(6, 4))
+scatter_classes(ax, points, labels, "o", "training")
 ax.set_title("two_moons(n=100, noise=0.1): the training set")
+ax.set_xlabel("x₁")
+ax.set_ylabel("x₂")
 ax.set_aspect("equal")
+ax.legend(loc="lower left", fontsize=8)
 plt.show()
 
 # %% [markdown]
@@ -85,6 +99,7 @@ def accuracy(xs, ys):
 
 
 print(f"mean J: {history[0]:.3f} (epoch 1) → {history[-1]:.4f} (epoch {len(history)})")
+assert history[-1] < history[0]
 print(f"accuracy: {accuracy(points, labels):.0%} on the training set, "
       f"{accuracy(test_points, test_labels):.0%} on 100 fresh test points")
 
@@ -106,10 +121,8 @@ probability = [[1 / (1 + math.exp(-v)) for v in row] for row in z]
 fig, ax = plt.subplots(figsize=(7, 5))
 shade = ax.contourf(x1s, x2s, probability, levels=20, cmap="RdBu", vmin=0, vmax=1, alpha=0.45)
 ax.contour(x1s, x2s, z, levels=[0.0], colors="black", linewidths=1.5)
-ax.scatter(*zip(*points), c=labels, cmap=CLASSES, s=18, edgecolor="white", linewidth=0.5,
-           label="training points")
-ax.scatter(*zip(*test_points), c=test_labels, cmap=CLASSES, s=18, marker="x", linewidth=1,
-           label="test points")
+scatter_classes(ax, points, labels, "o", "training")
+scatter_classes(ax, test_points, test_labels, "x", "test")
 fig.colorbar(shade, ax=ax, shrink=0.8, label="σ(z) = predicted P(class 1)")
 ax.set_title("Decision boundary (black: z = 0)")
 ax.set_xlabel("x₁")

@@ -1,0 +1,71 @@
+"""Draw the README's two pictures into this folder, as portable SVG (letters drawn as shapes,
+so they look the same in every viewer, whatever fonts it has):
+
+- `seed_graph.svg`: the computation graph of the seed network's J at the demo's example, as
+  `autograd-lite demo` draws it (out/seed_graph.svg), after backward();
+- `backward_frames.svg`: the backward pass of the README's first example,
+  a = relu(x·w + b) at x = 0.5, w = −1, b = 2, one frame per node in the order backward()
+  visits them (`viz.backward_frames`), in a strip.
+
+Run from the repository root, after `make test` has made the venv:
+
+    .venv/bin/python docs/build_figures.py
+
+`tests/test_readme.py` checks the README's sentences about them against these graphs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograd_lite import Value, viz
+from autograd_lite.atomic import write_bytes
+from autograd_lite.demos import DEMO_X, demo_target, label_units
+from autograd_lite.losses import half_squared_error
+from autograd_lite.nn import MLP
+
+HERE = Path(__file__).resolve().parent
+
+
+def seed_graph() -> tuple[MLP, Value]:
+    """(mlp, J): the seed network's J at DEMO_X, labelled as the demo draws it, after
+    backward()."""
+    mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=0)
+    x = list(DEMO_X)
+    outputs = mlp(x)
+    J = half_squared_error(outputs, demo_target(x))
+    label_units(mlp, outputs)
+    J.label = "J"
+    mlp.zero_grad()
+    J.backward()
+    return mlp, J
+
+
+def readme_example() -> Value:
+    """a = relu(x·w + b) at x = 0.5, w = −1, b = 2, the README's first example, labelled."""
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    xw = x * w
+    xw.label = "xw"
+    z = xw + b
+    z.label = "z"
+    a = z.relu()
+    a.label = "a"
+    return a
+
+
+def main() -> None:
+    mlp, J = seed_graph()
+    frames = viz.backward_frames(readme_example())
+    written = [
+        viz.save_graph(J, HERE / "seed_graph.svg", params=mlp, portable=True),
+        write_bytes(
+            HERE / "backward_frames.svg",
+            viz.frame_strip(viz.frame_images(frames), columns=3, scale=0.75),
+        ),
+    ]
+    for path in written:
+        print(f"wrote {path.relative_to(HERE.parent)} ({path.stat().st_size / 1e3:.0f} kB)")
+
+
+if __name__ == "__main__":
+    main()
