@@ -58,7 +58,7 @@ def test_readme_quotes_the_stories_settings() -> None:
 
 
 def figures_script() -> ModuleType:
-    path = README.parent / "docs" / "build_figures.py"
+    path = README.parent / "notebooks" / "build_figures.py"
     spec = importlib.util.spec_from_file_location("build_figures", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -69,8 +69,8 @@ def figures_script() -> ModuleType:
 def test_readme_shows_the_seed_graph_and_a_frame_strip_as_portable_svg() -> None:
     text = README.read_text("utf-8")
     for name in ("seed_graph.svg", "backward_frames.svg"):
-        assert f"](docs/{name})" in text, name
-        svg = (README.parent / "docs" / name).read_text("utf-8")
+        assert f"](notebooks/figures/{name})" in text, name
+        svg = (README.parent / "notebooks" / "figures" / name).read_text("utf-8")
         assert svg.lstrip().startswith(("<?xml", "<svg")) and "<text" not in svg  # shapes only
         assert len(svg.encode()) < 500_000
 

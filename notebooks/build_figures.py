@@ -1,4 +1,4 @@
-"""Draw the README's two pictures into this folder, as portable SVG (letters drawn as shapes,
+"""Draw the README's two pictures into notebooks/figures/, as portable SVG (letters drawn as shapes,
 so they look the same in every viewer, whatever fonts it has):
 
 - `seed_graph.svg`: the computation graph of the seed network's J at the demo's example, as
@@ -9,7 +9,7 @@ so they look the same in every viewer, whatever fonts it has):
 
 Run from the repository root, after `make test` has made the venv:
 
-    .venv/bin/python docs/build_figures.py
+    .venv/bin/python notebooks/build_figures.py
 
 `tests/test_readme.py` checks the README's sentences about them against these graphs.
 """
@@ -24,7 +24,7 @@ from autograd_lite.demos import DEMO_X, demo_target, label_units
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "figures"
 
 
 def seed_graph() -> tuple[MLP, Value]:
