@@ -81,7 +81,8 @@ def imported_modules(module: str) -> set[str]:
 def test_imports_flow_one_way_nothing_below_imports_the_drawing_modules() -> None:
     drawing = set(DRAWING_MODULES)
     for path in PACKAGE.glob("*.py"):
-        if path.stem in drawing or path.stem in ("demos", "__main__"):
+        # demos, __main__ and micrograd (a drop-in that includes draw_dot) sit at the top
+        if path.stem in drawing or path.stem in ("demos", "__main__", "micrograd"):
             continue
         assert not imported_modules(path.stem) & drawing, path.name
 
