@@ -88,8 +88,8 @@ eager_seconds = time.perf_counter() - start
 # Every step above builds the graph of $J$ for ten points, Value by Value, and walks it
 # backwards. The graph has the same shape at every step; only the numbers change.
 # `fit(..., compile=True)` therefore traces the graph of the first step once and runs every
-# step as the straight-line Python that `al.compile` generates from it: one line per node,
-# forward and backward (notebook 01 prints such code for a small network). We train a second
+# step as the Python code that `al.compile` generates from it: a line per node forward, a line
+# per edge backward (notebook 01 prints such code for a small network). We train a second
 # model from the same seed, so from the same starting weights, on the same data with the same
 # settings.
 
@@ -130,14 +130,14 @@ plt.show()
 # %% [markdown]
 # The two curves coincide: the histories are equal number for number, and so are the trained
 # weights (both asserted above). The compiled code does the same float operations in the same
-# order as `backward()`. It can because the loss has no Python `if` on a number:
-# `binary_cross_entropy_with_logits` computes $\log(1 + e^{z})$ as
-# $\tfrac12 z + \tfrac12|z| + \log\left(1 + e^{-|z|}\right)$, which never overflows, and $|z|$
-# is an op, which the generated code evaluates afresh at every step, like ReLU's gate. Had the
-# loss chosen between two formulas with `if z.data >= 0`, the trace would have kept the
-# formula of its first point for every point: the same value in exact arithmetic, but not
-# the same floats. (A comparison of Values, `if z > 0:`, is different: `al.compile` records
-# it and traces again when its outcome changes.)
+# order as the eager forward pass and `backward()`. It can because the loss has no Python
+# `if` on a number: `binary_cross_entropy_with_logits` computes $\log(1 + e^{z})$ as
+# $\tfrac12 z + \tfrac12|z| + \log\left(1 + e^{-|z|}\right)$, which never overflows, and
+# $|z|$ is an op, which the generated code evaluates afresh at every step, like ReLU's gate.
+# Had the loss chosen between two formulas with `if z.data >= 0`, the trace would have kept
+# the formulas the first batch's points chose, for every later batch: the same values in
+# exact arithmetic, but not the same floats. (A comparison of Values, `if z > 0:`, is
+# different: `al.compile` records it and traces again when its outcome changes.)
 #
 # The compiled run is several times faster here; the line above the figure prints both wall
 # times and their ratio (they vary from machine to machine and run to run).
