@@ -88,10 +88,10 @@ eager_seconds = time.perf_counter() - start
 # Every step above builds the graph of $J$ for ten points, Value by Value, and walks it
 # backwards. The graph has the same shape at every step; only the numbers change.
 # `fit(..., compile=True)` therefore traces the graph of the first step once and runs every
-# step as the Python code that `al.compile` generates from it: a line per node forward, a line
-# per edge backward (notebook 01 prints such code for a small network). We train a second
-# model from the same seed, so from the same starting weights, on the same data with the same
-# settings.
+# step as the Python code that `al.compile` generates from it: a loop over the batch's
+# points, with a line per node of one point's graph forward and a line per edge backward
+# (notebook 01 prints such code for one example). We train a second model from the same seed,
+# so from the same starting weights, on the same data with the same settings.
 
 # %%
 compiled_model = MLP(2, [8, 8, 1], activation="relu", output_activation="linear", seed=0)
