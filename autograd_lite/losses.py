@@ -36,8 +36,8 @@ def binary_cross_entropy_with_logits(
     """J = Σₖ [log(1 + e^{zₖ}) − yₖ zₖ]: cross-entropy of σ(zₖ) against yₖ ∈ [0, 1].
 
     The outputs are logits z (use a "linear" output layer), so ∂J/∂zₖ = σ(zₖ) − yₖ.
-    log(1 + e^z) is computed as z + log(1 + e^{−z}) for z ≥ 0, so exp never overflows;
-    both branches are smooth and meet at z = 0 with the same value and slope.
+    log(1 + e^z) is computed by `_softplus`, which never overflows and has no Python
+    branch on a number, so `al.compile` replays it exactly as the engine runs it.
     """
     pairs = _pairs(outputs, targets, "binary_cross_entropy_with_logits")
     for k, (_, y) in enumerate(pairs):
@@ -51,9 +51,23 @@ def binary_cross_entropy_with_logits(
     for z, y in pairs:
         if not isinstance(z, Value):
             z = Value(z)
-        softplus = z + ((-z).exp() + 1.0).log() if z.data >= 0.0 else (z.exp() + 1.0).log()
-        terms.append(softplus - y * z)
+        terms.append(_softplus(z) - y * z)
     return nodes.total(terms)
+
+
+def _softplus(z: Value) -> Value:
+    """log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|}): e^{−|z|} ≤ 1, so exp never overflows.
+
+    No `if z.data >= 0` picks a formula: a branch on a number is invisible to `al.compile`,
+    which would replay the traced sample's branch for every sample. max(z, 0) is written
+    ½z + ½|z| rather than relu(z): at z = 0, where relu′ and abs′ are 0, it gives the slope
+    ½ + ½·abs′(0) − ½·abs′(0) = ½ = σ(0), the true derivative. ½z + ½|z| is exactly 0 for
+    z < 0 and exactly z for z ≥ 2⁻¹⁰²¹ (where ½z is exact), so the value has the bits of
+    z + log(1 + e^{−z}) for z ≥ 0 (a smaller z vanishes beside log 2 anyway) and of
+    log(1 + e^z) for z < 0.
+    """
+    magnitude = abs(z)
+    return nodes.total([z * 0.5, magnitude * 0.5, ((-magnitude).exp() + 1.0).log()])
 
 
 def _pairs(

@@ -6,7 +6,10 @@ import math
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import autograd_lite as al
 from autograd_lite.engine import Value
 from autograd_lite.losses import binary_cross_entropy_with_logits, half_squared_error, mse
 from autograd_lite.optim import SGD, Adam
@@ -57,6 +60,37 @@ def test_binary_cross_entropy_gradient_at_zero_is_one_half_minus_y() -> None:
     logit = Value(0.0)
     binary_cross_entropy_with_logits([logit], [1.0]).backward()
     assert logit.grad == -0.5
+
+
+def two_formula_cross_entropy(z: float, y: float) -> tuple[float, float]:
+    """(J, ∂J/∂z) by the stable two-formula softplus, chosen by z's sign in Python."""
+    logit = Value(z)
+    softplus = logit + ((-logit).exp() + 1.0).log() if z >= 0.0 else (logit.exp() + 1.0).log()
+    J = softplus - y * logit
+    J.backward()
+    return J.data, logit.grad
+
+
+@given(st.floats(-750.0, 750.0), st.sampled_from([0.0, 0.3, 1.0]))
+def test_binary_cross_entropy_agrees_with_the_two_formula_softplus(z: float, y: float) -> None:
+    logit = Value(z)
+    J = binary_cross_entropy_with_logits([logit], [y])
+    J.backward()
+    value, slope = two_formula_cross_entropy(z, y)
+    assert J.data == value  # the same bits: ½z + ½|z| is z or 0 exactly
+    assert logit.grad == pytest.approx(slope, rel=1e-12, abs=1e-12)
+
+
+def test_compiled_binary_cross_entropy_equals_eager_on_both_signs() -> None:
+    # A Python branch on z.data would be traced at z = 2 and replayed for z < 0 too.
+    step = al.compile(lambda z, y: binary_cross_entropy_with_logits([z], [y]))
+    for z, y in [(2.0, 1.0), (-1.5, 0.0), (-0.3, 1.0), (0.0, 0.3), (37.0, 0.0), (-800.0, 1.0)]:
+        compiled, eager = Value(z), Value(z)
+        J = step(compiled, y)
+        expected = binary_cross_entropy_with_logits([eager], [y])
+        expected.backward()
+        assert (J, compiled.grad) == (expected.data, eager.grad)
+    assert step.traces == 1
 
 
 def test_binary_cross_entropy_needs_targets_in_0_1() -> None:

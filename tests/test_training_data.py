@@ -163,6 +163,7 @@ def test_a_non_finite_gradient_names_the_epoch_and_takes_no_step() -> None:
         ("relu", "relu", half_squared_error, None, lambda p: SGD(p, lr=0.05)),
         ("relu", "linear", mse, 3, lambda p: Adam(p, lr=0.02)),  # a last batch of 1: 2 traces
         ("tanh", "sigmoid", half_squared_error, 4, lambda p: SGD(p, lr=0.1, momentum=0.9)),
+        ("relu", "linear", binary_cross_entropy_with_logits, 5, lambda p: Adam(p, lr=0.03)),
     ],
 )
 def test_compiled_fit_trains_exactly_as_eager_fit(

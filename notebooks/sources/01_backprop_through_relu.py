@@ -236,6 +236,83 @@ assert zero == {"Θ⁽²⁾₂₁", "Θ⁽²⁾₂₂", "b⁽²⁾₂", "Θ⁽³
 # $\partial J/\partial \Theta^{(3)}_{12}$ and $\partial J/\partial \Theta^{(3)}_{22}$, for another
 # reason: they multiply $a^{(2)}_2 = 0$.
 #
+# ### The same lines, written by the machine
+#
+# `al.compile(f)` runs `f` once on Values, records the graph it builds, and writes that graph's
+# forward and backward pass out as Python: a line per node forward, a line per edge backward.
+# Later calls run that code on new numbers. Compile the loss of our example and print the code
+# it runs:
+
+# %%
+import autograd_lite as al
+
+step = al.compile(lambda x, y: half_squared_error(mlp(x), y))
+for leaf in [*mlp.parameters(), *x]:
+    leaf.grad = 0.0  # the step adds ∂J/∂leaf to every leaf's grad, as J.backward() does
+J_compiled = step(x, y)
+compiled_grads = [p.grad for p in mlp.parameters()]
+print(step.source)
+
+compiled_difference = max(abs(c - m) for c, m in zip(compiled_grads, manual_grads))
+print(f"J = {J_compiled:.4f}; max |compiled − manual| over {len(compiled_grads)} parameters: "
+      f"{compiled_difference:.1e}")
+assert J_compiled == J.data and compiled_difference <= 1e-12
+
+# %% [markdown]
+# The variables are named after the labels: `z3_1` is $z^{(3)}_1$, `Θ2_11` is
+# $\Theta^{(2)}_{11}$, and `dJ_dz3_1` is $\partial J/\partial z^{(3)}_1 = \delta^{(3)}_1$. The
+# function reads the leaves' data, computes every node forward, checks that the results are
+# finite (if not, the engine runs the step instead), goes backward from `dJ_dJ = 1.0` and
+# writes each leaf's gradient back. Section 2's equations, and the lines that compute them:
+#
+# | by hand (section 2) | generated line(s) |
+# |---|---|
+# | $z^{(2)}_1 = \Theta^{(2)}_{11} a^{(1)}_1 + \Theta^{(2)}_{12} a^{(1)}_2 + b^{(2)}_1$ | `z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1` |
+# | $\partial J/\partial a^{(3)}_1 = a^{(3)}_1 - y_1$ | `sub1 = a3_1 - y_1`; `dJ_dpow1 = dJ_dmul1 * 0.5` $= \tfrac12$; `dJ_dsub1 = dJ_dpow1 * (2.0 * power(sub1, 1.0))` $= \tfrac12 \cdot 2 \cdot (a^{(3)}_1 - y_1)$; `dJ_da3_1 = dJ_dsub1` |
+# | $\delta^{(3)}_1 = \left(a^{(3)}_1 - y_1\right) g'\!\left(z^{(3)}_1\right)$ | `dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)` |
+# | $\left(\Theta^{(3)\top}\delta^{(3)}\right)_2 = \Theta^{(3)}_{22}\,\delta^{(3)}_2 + \Theta^{(3)}_{12}\,\delta^{(3)}_1$ | `dJ_da2_2 = 0.0`, then `dJ_da2_2 += dJ_dz3_2 * Θ3_22` and `dJ_da2_2 += dJ_dz3_1 * Θ3_12` |
+# | $\delta^{(2)}_1 = \left(\Theta^{(3)\top}\delta^{(3)}\right)_1 g'\!\left(z^{(2)}_1\right)$ | `dJ_dz2_1 = dJ_da2_1 * (1.0 if z2_1 > 0.0 else 0.0)` |
+# | $\partial J/\partial \Theta^{(2)}_{11} = \delta^{(2)}_1\, a^{(1)}_1$ | `dJ_dΘ2_11 += dJ_dz2_1 * a1_1` |
+# | $\partial J/\partial b^{(2)}_1 = \delta^{(2)}_1$ | `dJ_db2_1 += dJ_dz2_1` |
+# | a closed gate sends nothing: $\delta^{(2)}_2 = 0$ | `dJ_dz2_2 = dJ_da2_2 * (1.0 if z2_2 > 0.0 else 0.0)`, then `if dJ_dz2_2:  # a zero gradient sends nothing` |
+#
+# The sum over the two outputs in $\Theta^{(3)\top}\delta^{(3)}$ is the two `+=` lines into
+# `dJ_da2_2`, one for each use of $a^{(2)}_2$; a leaf's variable starts from its `.grad` and
+# gets one `+=` per use as well. The code is the same for every input: the gates are conditional
+# expressions, evaluated on each call. For ours, $z^{(2)}_2 = -0.69$ makes `dJ_dz2_2` 0, and
+# the `if` skips the five lines below it, which would add to the gradients of
+# $\Theta^{(2)}_{21}$, $\Theta^{(2)}_{22}$, $b^{(2)}_2$ and $a^{(1)}$. The machine derives
+# the lines of section 2, and its gradients agree with `manual.backprop` (the difference
+# printed above is 0 here).
+
+# %%
+QUOTED = [  # the generated lines quoted above
+    "dJ_dJ = 1.0",
+    "z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1",
+    "sub1 = a3_1 - y_1",
+    "dJ_dpow1 = dJ_dmul1 * 0.5",
+    "dJ_dsub1 = dJ_dpow1 * (2.0 * power(sub1, 1.0))",
+    "dJ_da3_1 = dJ_dsub1",
+    "dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)",
+    "dJ_da2_2 = 0.0",
+    "dJ_da2_2 += dJ_dz3_2 * Θ3_22",
+    "dJ_da2_2 += dJ_dz3_1 * Θ3_12",
+    "dJ_dz2_1 = dJ_da2_1 * (1.0 if z2_1 > 0.0 else 0.0)",
+    "dJ_dΘ2_11 += dJ_dz2_1 * a1_1",
+    "dJ_db2_1 += dJ_dz2_1",
+    "dJ_dz2_2 = dJ_da2_2 * (1.0 if z2_2 > 0.0 else 0.0)",
+    "if dJ_dz2_2:  # a zero gradient sends nothing",
+]
+source_lines = [line.strip() for line in step.source.splitlines()]
+assert all(line in source_lines for line in QUOTED)
+gated = source_lines[source_lines.index(QUOTED[-1]) + 1 :][:5]  # the five lines the if skips
+assert gated == ["dJ_dΘ2_21 += dJ_dz2_2 * a1_1", "dJ_dΘ2_22 += dJ_dz2_2 * a1_2",
+                 "dJ_da1_1 += dJ_dz2_2 * Θ2_21", "dJ_da1_2 += dJ_dz2_2 * Θ2_22",
+                 "dJ_db2_2 += dJ_dz2_2"]
+assert z2[1].data < 0.0 and step.traces == 1
+print(f"all {len(QUOTED)} quoted lines are in step.source; the if guards: " + "; ".join(gated))
+
+# %% [markdown]
 # ## 4. Seeing the gates
 #
 # The computation graph of $J$: every box is a Value with its `data` and its `grad`
