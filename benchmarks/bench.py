@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import compiled_bench
+import micrograd_compat
 from handwritten import HandwrittenMLP
 
 from autograd_lite import nodes
@@ -583,6 +584,10 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
          compiled.get("compile.sum / torch (1 thread)"), lambda v: v < 1.0),
         ("al.compile tracing / eager steps", "≤ 5",
          compiled["tracing (compile) / eager step"], lambda v: v <= 5.0),
+        *((f"micrograd API, {name}: micrograd / ours", f"≥ {micrograd_compat.TARGET:g}×",
+           w["micrograd_api"].get(name, {}).get("ratio"),
+           lambda v: v >= micrograd_compat.TARGET)
+          for name in micrograd_compat.TARGETED),
     ]  # fmt: skip
     out = []
     for name, target, value, ok in rows:
@@ -675,6 +680,16 @@ def table(report: dict[str, Any]) -> str:
     for name, ratio in comp["ratios"].items():
         lines.append(f"  {name:<40}{ratio:>8.2f}×")
 
+    lines += ["", "6. autograd_lite.micrograd against micrograd 0.1.0 (micrograd's own code)"]
+    for api in w["micrograd_api"].values() or [{"title": "micrograd is not installed"}]:
+        lines.append(f"  {api['title']}")
+        if "median_s" not in api:
+            lines.append(f"    skipped: {api.get('skipped', 'micrograd is not installed')}")
+            continue
+        for name, seconds in api["median_s"].items():
+            lines.append(f"    {name:<16}{fmt_time(seconds):>11}")
+        lines.append(f"    {api['ratio_of']}: {api['ratio']:.1f}")
+
     lines += ["", "targets" + (" (quick run: not meaningful)" if report["quick"] else "")]
     for t in report["targets"]:
         value = "—" if t["value"] is None else f"{t['value']:.3g}"
@@ -743,6 +758,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "memory": bench_memory(sizes),
             "compiled": compiled_bench.measure(
                 *((4, 1, 1) if args.quick else (100, repeats, 5)), interleaved=interleaved
+            ),
+            "micrograd_api": (
+                micrograd_compat.measure(repeats, args.quick, interleaved)
+                if MICROGRAD is not None
+                else {}
             ),
         },
     }
