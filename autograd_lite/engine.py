@@ -20,7 +20,7 @@ input checks in validation.py, the garbage-collector pause in collector.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import islice
 from operator import mul
 from typing import TYPE_CHECKING, Any, Protocol, Union
@@ -222,26 +222,22 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen = {root}
     path = [root]  # the nodes being visited, and the inputs each has still to visit
-    pending = [_inputs_of(root)]
+    pending = [iter(root.inputs)]
     while path:
         for x in pending[-1]:
             if x.__class__ is not float and x not in seen:
                 seen.add(x)  # type: ignore[arg-type]  # not a float: a Value
-                if not x.edges:  # type: ignore[union-attr]
+                edges = x.edges  # type: ignore[union-attr]
+                if not edges:
                     order.append(x)  # type: ignore[arg-type]  # a leaf: done at once
                     continue
                 path.append(x)  # type: ignore[arg-type]
-                pending.append(_inputs_of(x))  # type: ignore[arg-type]
+                pending.append(iter(edges[: len(edges) >> 1]))  # x.inputs, without the call
                 break
         else:
             pending.pop()
             order.append(path.pop())
     return order
-
-
-def _inputs_of(node: Value) -> Iterator[Operand]:
-    edges = node.edges
-    return iter(edges[: len(edges) >> 1])  # a slice is cheaper than an islice here
 
 
 class Node(Protocol):
