@@ -4,8 +4,10 @@
 
 The step is workload 1 of bench.py: MLP(2, [16, 16, 1]) on 100 points, J = Σ ½(a − y)².
 First the phases are timed without the profiler (zero_grad, forward, topological sort,
-backward, SGD update, freeing the graph; medians of N steps); then cProfile shows the
-functions with the most time of their own. cProfile adds a fixed cost to every call, so it
+zeroing the interior grads, the chain rule, SGD update, freeing the graph: medians of N
+steps of CPU time, inside al.no_gc() as fit runs a step, each as a multiple of the
+hand-written step timed between them); then cProfile shows the functions with the most
+time of their own. cProfile adds a fixed cost to every call, so it
 overstates code that makes many small calls: read the phase clock for the real proportions.
 """
 
@@ -21,9 +23,10 @@ import statistics
 import time
 from collections.abc import Sequence
 
-from bench import MLP_SIZES, regression_data
+from bench import MLP_SIZES, Handwritten, regression_data
 
 from autograd_lite import engine, nodes
+from autograd_lite.collector import no_gc
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
 from autograd_lite.optim import SGD
@@ -43,35 +46,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     def forward() -> engine.Value:
         return nodes.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
+    hand = Handwritten(MLP(nin, nouts, seed=0), 1e-3)
+    clock = time.process_time
     phases: dict[str, list[float]] = {
-        name: [] for name in ("zero_grad", "forward", "topological_order", "backward", "step")
-    }
-    phases["free"] = []
+        name: [] for name in ("hand-written step", "zero_grad", "forward", "topological_order",
+                              "zeroing interior grads", "propagate", "step", "free")
+    }  # fmt: skip
     for _ in range(args.steps):
         gc.collect()
-        t0 = time.perf_counter()
-        model.zero_grad()
-        t1 = time.perf_counter()
-        loss = forward()
-        t2 = time.perf_counter()
-        engine.topological_order(loss)  # timed alone: backward() sorts again, inside its time
-        t3 = time.perf_counter()
-        loss.backward()
-        t4 = time.perf_counter()
-        optimizer.step()
-        t5 = time.perf_counter()
-        del loss
-        t6 = time.perf_counter()
-        for name, seconds in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
-            phases[name].append(seconds)
+        t = clock()
+        hand.step(xs, ys)
+        phases["hand-written step"].append(clock() - t)
+        gc.collect()
+        with no_gc():  # as fit runs a step
+            times = [clock()]
+            model.zero_grad()
+            times.append(clock())
+            loss = forward()
+            times.append(clock())
+            order = engine.topological_order(loss)
+            times.append(clock())
+            for node in order:  # what backward() does between the sort and the chain rule
+                if node.edges:
+                    node.grad = 0.0
+            del node  # it holds the root, and with it the graph, past `del loss, order`
+            loss.grad = 1.0
+            times.append(clock())
+            engine.propagate(order)
+            times.append(clock())
+            optimizer.step()
+            times.append(clock())
+            del loss, order
+            times.append(clock())
+        for name, start, end in zip(list(phases)[1:], times, times[1:]):
+            phases[name].append(end - start)
     loss = forward()
     order = engine.topological_order(loss)
     edges = sum(1 for node in order for x in node.inputs if isinstance(x, engine.Value))
-    print(f"graph of one step: {len(order):,} nodes, {edges:,} Value edges")
-    print(f"phases (median of {args.steps} steps, no profiler):")
+    loss.backward()
+    skipped = sum(len(node.inputs) for node in order if node.edges and node.grad == 0.0)
+    inputs = sum(len(node.inputs) for node in order)
+    print(f"graph of one step: {len(order):,} nodes with {inputs:,} inputs ({edges:,} of them "
+          f"Values); the zero rule skips the {skipped:,} inputs of nodes whose gradient is 0")
+    reference = statistics.median(phases["hand-written step"])
+    print(f"phases (median CPU time of {args.steps} steps, inside al.no_gc(), interleaved "
+          "with the hand-written step; no profiler):")
     for name, times in phases.items():
-        note = "  (includes its own topological_order)" if name == "backward" else ""
-        print(f"  {name:<18}{statistics.median(times) * 1e3:8.2f} ms{note}")
+        median = statistics.median(times)
+        print(f"  {name:<24}{median * 1e3:8.2f} ms {median / reference:6.2f}× hand-written")
     del loss, order
 
     profiler = cProfile.Profile()
