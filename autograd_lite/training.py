@@ -154,7 +154,7 @@ def _step(
     """One step on one batch: ∂J/∂θ := 0, J and ∂J/∂θ by `run`, θ := update. Returns J."""
     # The engine's graphs have no reference cycles (nodes hold numbers, not closures), so
     # the cyclic garbage collector has nothing to find in them, yet building one sets it
-    # off again and again: its passes cost about a sixth of a step. See collector.py.
+    # off again and again: its passes cost about a tenth of a step. See collector.py.
     with no_gc():
         optimizer.zero_grad()  # the one place: leaves accumulate, and step reads these
         try:
