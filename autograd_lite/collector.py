@@ -4,8 +4,9 @@ Our graphs hold no reference cycles (nodes store numbers, never closures), so re
 counting frees them and the cyclic collector has nothing to find in them. Yet building a
 graph allocates many container objects, and every 700 of them set off a collection that
 walks the young objects, and now and then the whole live graph: about a tenth of a
-training step (bench.py's "al + no_gc()" row), and four fifths of the build of a 10⁶-node chain. `no_gc()` pauses the
-collector for a block of code; `backward()` and `fit` use it.
+training step (bench.py's "al + no_gc()" row), and four fifths of the build of a
+10⁶-node chain. `no_gc()` pauses the collector for a block of code; `backward()` and
+`fit` use it.
 
 The collector's on/off switch belongs to the whole process, so pausing it must be safe
 when several threads do it at once. One lock guards a count of the blocks in force:
