@@ -48,6 +48,7 @@ from .figure_style import (
 )
 from .notation import subscript
 from .rendering import DEFAULT_TIMEOUT, format_for, render
+from .validation import whole_number
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -196,9 +197,7 @@ def check_graph_options(root: object, rankdir: object, max_nodes: object, who: s
         raise TypeError(f"{who} needs a Value as root, got {type(root).__name__} {root!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"{who} rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"{who} max_nodes must be a positive int, got {max_nodes!r}")
-    _check_size(root, max_nodes, who)
+    _check_size(root, whole_number(max_nodes, f"{who} max_nodes"), who)
 
 
 def _check_size(root: Value, max_nodes: int, who: str) -> None:

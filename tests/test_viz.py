@@ -344,8 +344,8 @@ def test_a_raised_limit_draws_a_bigger_graph() -> None:
     ("kwargs", "message"),
     [
         ({"rankdir": "XY"}, "draw_graph rankdir must be one of TB, LR, BT, RL, got 'XY'"),
-        ({"max_nodes": 0}, "draw_graph max_nodes must be a positive int, got 0"),
-        ({"max_nodes": True}, "draw_graph max_nodes must be a positive int, got True"),
+        ({"max_nodes": 0}, "draw_graph max_nodes must be a positive whole number, got 0"),
+        ({"max_nodes": True}, "draw_graph max_nodes must be a whole number, got bool True"),
     ],
 )
 def test_bad_options_are_refused_by_name(kwargs: dict[str, object], message: str) -> None:
