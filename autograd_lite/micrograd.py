@@ -38,7 +38,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import engine, nn, nodes
-from .validation import as_list, real_number, whole_number
+from .validation import as_list, whole_number
 
 if TYPE_CHECKING:  # graphviz is imported by draw_dot only when it is called
     import graphviz
@@ -103,7 +103,7 @@ class Neuron(nn.Neuron, Module):
         self.activation = "relu" if nonlin else "linear"
 
     def __call__(self, x: Sequence[Input]) -> engine.Value:
-        return self._forward(_inputs(x, len(self.w), "Neuron"))
+        return self._forward(nn.check_inputs(x, len(self.w), "Neuron"))
 
     def __repr__(self) -> str:
         return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
@@ -113,12 +113,14 @@ class Layer(Module):
     """micrograd's Layer: `nout` Neurons of `nin` inputs (`**kwargs` go to each Neuron).
     It returns a list of the neurons' outputs, or the one output itself when nout is 1."""
 
+    _submodules = "neurons"  # nn.Module's parameters() and named_parameters() walk it
+
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         nout = whole_number(nout, "Layer nout")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Input]) -> engine.Value | list[engine.Value]:
-        out = self._forward(_inputs(x, len(self.neurons[0].w), "Layer"))
+        out = self._forward(nn.check_inputs(x, len(self.neurons[0].w), "Layer"))
         return out[0] if len(out) == 1 else out
 
     def _forward(self, x: Sequence[Input]) -> list[engine.Value]:
@@ -126,12 +128,6 @@ class Layer(Module):
         neurons = self.neurons
         zs = nodes.affine([n.w for n in neurons], x, [n.b for n in neurons])
         return [z.relu() for z in zs] if neurons[0].nonlin else zs
-
-    def named_parameters(self) -> list[tuple[str, engine.Value]]:
-        return _named("neurons", self.neurons)
-
-    def parameters(self) -> list[engine.Value]:
-        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -143,6 +139,8 @@ class MLP(Module):
 
     Between layers the outputs stay a list, so a one-neuron hidden layer works too (in
     micrograd it hands the next layer a bare Value, which fails)."""
+
+    _submodules = "layers"
 
     def __init__(self, nin: int, nouts: Sequence[int]) -> None:
         sizes = [whole_number(nin, "MLP nin")] + [
@@ -156,16 +154,10 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Input]) -> engine.Value | list[engine.Value]:
         first, *rest = self.layers
-        out = first._forward(_inputs(x, len(first.neurons[0].w), "MLP"))
+        out = first._forward(nn.check_inputs(x, len(first.neurons[0].w), "MLP"))
         for layer in rest:
             out = layer._forward(out)
         return out[0] if len(out) == 1 else out
-
-    def named_parameters(self) -> list[tuple[str, engine.Value]]:
-        return _named("layers", self.layers)
-
-    def parameters(self) -> list[engine.Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
@@ -189,20 +181,3 @@ def draw_dot(root: engine.Value, format: str = "svg", rankdir: str = "LR") -> gr
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _inputs(x: object, nin: int, who: str) -> list[Input]:
-    """x as a list of nin Values and floats: any sequence (a NumPy array too) of Values and
-    real numbers (NumPy's included); TypeError / ValueError naming `who` otherwise."""
-    return [
-        v if isinstance(v, engine.Value) else real_number(v, f"{who}: inputs[{k}]")
-        for k, v in enumerate(as_list(x, who, "inputs", nin))
-    ]
-
-
-def _named(prefix: str, modules: Sequence[nn.Module]) -> list[tuple[str, engine.Value]]:
-    return [
-        (f"{prefix}.{i}.{name}", p)
-        for i, module in enumerate(modules)
-        for name, p in module.named_parameters()
-    ]

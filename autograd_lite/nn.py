@@ -42,6 +42,7 @@ __all__ = [
     "Neuron",
     "activate",
     "check_activation",
+    "check_inputs",
 ]
 
 #: The activations g a layer can use, hidden or output alike. "leaky_relu" layers use
@@ -69,12 +70,8 @@ _G: dict[str, Callable[[Value], Value]] = {
 
 def activate(z: Value, activation: str) -> Value:
     """a = g(z) for the named activation g."""
-    if activation == "linear":
+    if check_activation(activation) == "linear":
         return z
-    if activation not in _G:
-        raise ValueError(
-            f"unknown activation {activation!r}: valid names are {', '.join(ACTIVATIONS)}"
-        )
     return _G[activation](z)
 
 
@@ -94,7 +91,7 @@ def _init_bound(activation: str, fan_in: int, fan_out: int) -> float:
     return math.sqrt(6.0 / (fan_in + fan_out))
 
 
-def _check_inputs(x: object, nin: int, who: str) -> list[Input]:
+def check_inputs(x: object, nin: int, who: str) -> list[Input]:
     """x as a list of nin inputs: Values as they are, any real number as a finite float;
     else TypeError/ValueError naming `who` (see `validation`)."""
     items = as_list(x, who, "inputs", nin)
@@ -171,7 +168,7 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value:
         """a = g(z), with z = w·x + b built as one `dot` node."""
-        return self._forward(_check_inputs(x, len(self.w), "Neuron"))
+        return self._forward(check_inputs(x, len(self.w), "Neuron"))
 
     def _forward(self, x: Sequence[Input]) -> Value:
         return activate(nodes.dot(self.w, x, self.b), self.activation)
@@ -216,7 +213,7 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         """[a⁽ˡ⁾₁, …]: always a list, even for one neuron."""
-        return self._forward(_check_inputs(x, len(self.neurons[0].w), "Layer"))
+        return self._forward(check_inputs(x, len(self.neurons[0].w), "Layer"))
 
     def _forward(self, x: Sequence[Input]) -> list[Value]:
         neurons = self.neurons
@@ -274,7 +271,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         """[a⁽ᴸ⁾₁, …]: the outputs, always a list. The input is checked once, here."""
-        a: Sequence[Input] = _check_inputs(x, self.nin, "MLP")
+        a: Sequence[Input] = check_inputs(x, self.nin, "MLP")
         out: list[Value] = []
         for layer in self.layers:
             out = layer._forward(a)
@@ -296,7 +293,7 @@ class MLP(Module):
         if not samples:
             raise ValueError("relu_activity needs a non-empty list of input samples")
         checked = [
-            _check_inputs(x, self.nin, f"relu_activity sample {s}") for s, x in enumerate(samples)
+            check_inputs(x, self.nin, f"relu_activity sample {s}") for s, x in enumerate(samples)
         ]
         counts = [[0] * len(layer.neurons) for layer in self.layers]
         with no_grad():  # only the numbers are needed: no graph

@@ -470,8 +470,8 @@ def test_inputs_may_be_numpy_arrays_and_numpy_scalars() -> None:
         ([1.0, 2.0, 3.0], ValueError, "MLP expects 2 inputs, got 3"),
         ("ab", TypeError, "MLP needs inputs as a list of 2 numbers"),
         (3.0, TypeError, "MLP needs inputs"),
-        ([1.0, "2"], TypeError, r"MLP: inputs\[1\] needs a real number"),
-        ([1.0, math.nan], ValueError, r"MLP: inputs\[1\] needs a finite number"),
+        ([1.0, "2"], TypeError, r"MLP input 1 needs a real number"),
+        ([1.0, math.nan], ValueError, r"MLP input 1 needs a finite number"),
     ],
 )
 def test_bad_inputs_are_refused_naming_the_model(
