@@ -24,7 +24,7 @@ From each row this module builds, once, at import:
 `source_of(method)` shows what was generated. The source is built here from our own rule
 table and compiled with `exec`; no user text ever reaches it.
 
-This module imports only modes.py: the engine hands it the table and its Value class.
+This module imports nothing of ours: nodes.py hands it the table and what the methods call.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from . import modes
 
 __all__ = ["Domain", "Op", "Rule", "methods", "rule", "source_of"]
 
@@ -72,6 +70,15 @@ class Op:
     derivative: Callable[..., tuple[Any, ...]]  # (out, *inputs) -> ∂out/∂input for each
     check_domain: Callable[..., None] = field(default=lambda *args: None)
     rule: Rule | None = None
+    slopes: tuple[Callable[..., Any], ...] = ()  # (out, *inputs) -> ∂out/∂input k, for each k
+
+    def local_grads(self, positions: list[int], out: Any, *inputs: Any) -> list[Any]:
+        """∂out/∂inputs[k] for each k in `positions`, computing only those where the rule
+        gives one function per input (a slope off the path may have no finite value)."""
+        if self.slopes:
+            return [self.slopes[k](out, *inputs) for k in positions]
+        every = self.derivative(out, *inputs)
+        return [every[k] for k in positions]
 
 
 # --- the helpers the expressions may call -------------------------------------------------
@@ -176,7 +183,11 @@ def rule(
         "check_domain",
         {**FLOAT_NAMES, "DOMAIN": domain},
     )
-    return Op(forward, derivative, check_domain, source)
+    each = tuple(
+        _compile(f"def slope(out, {inputs}):\n    return {slope}\n", "slope", DUAL_NAMES)
+        for slope in slopes
+    )
+    return Op(forward, derivative, check_domain, source, each)
 
 
 def _as_keywords(source: Rule) -> str:
@@ -187,7 +198,13 @@ def _as_keywords(source: Rule) -> str:
 
 # How each method reads its operands. `a` is the op's first input and `b` its second; a
 # reflected method (`2.0 * x` is `x.__rmul__(2.0)`) receives them the other way round.
-_UNARY = "def {method}(a):\n    {x} = a.data\n"
+# A Value's data is a float unless set by hand to something else (an int, a bool, a NumPy
+# scalar): then apply converts it or refuses it, as it does any other kind of number.
+_UNARY = """def {method}(a):
+    {x} = a.data
+    if {x}.__class__ is not float:
+        return apply({op!r}, a)
+"""
 # Reads the number operand v into n. An int constant (x ** 2) becomes a float here; one too
 # big for a float, and every other kind of number, goes to apply.
 _NUMBER = """if {v}.__class__ is float:
@@ -201,9 +218,13 @@ _LEFT = (
     "def {method}(a, b{default}):\n    {x} = a.data\n"
     "    if b.__class__ is Value:\n        {y} = b.data\n    el"
     + _NUMBER.replace("{v}", "b").replace("{n}", "{y}")
+    + "    if {x}.__class__ is not float or {y}.__class__ is not float:\n"
+    "        return apply({op!r}, a, b)\n"
 )
-_RIGHT = "def {method}(b, a):\n    {y} = b.data\n    " + _NUMBER.replace("{v}", "a").replace(
-    "{n}", "{x}"
+_RIGHT = (
+    "def {method}(b, a):\n    {y} = b.data\n    "
+    + _NUMBER.replace("{v}", "a").replace("{n}", "{x}")
+    + "    if {y}.__class__ is not float:\n        return apply({op!r}, a, b)\n"
 )
 # The body: in the domain, compute; if everything is finite, make the node (inline when
 # no grad mode is in force, the common case; else through `node`, which applies the
@@ -251,22 +272,15 @@ _SOURCES: dict[str, str] = {}
 
 
 def methods(
-    specs: dict[str, tuple[str, str, str]],
-    ops: dict[str, Op],
-    value_class: type,
-    node: Callable[..., Any],
-    apply: Callable[..., Any],
+    specs: dict[str, tuple[str, str, str]], ops: dict[str, Op], engine: dict[str, Any]
 ) -> dict[str, Callable[..., Any]]:
-    """{method name: function} for each spec (op name, "unary"/"left"/"right", default of b)."""
-    namespace = {
-        **FLOAT_NAMES,
-        "Value": value_class,
-        "new": object.__new__,
-        "node": node,
-        "apply": apply,
-        "mode": modes.current,
-        "DEFAULT": modes.DEFAULT,
-    }
+    """{method name: function} for each spec (op name, "unary"/"left"/"right", default of b).
+
+    `engine` names what the methods call: `Value`, `node` (a node as the grad modes have
+    it), `apply` (the checked slow path), `mode` (the grad modes in force) and `DEFAULT`
+    (what `mode()` returns when none is)."""
+    value_class = engine["Value"]
+    namespace = {**FLOAT_NAMES, "new": object.__new__, **engine}
     made = {}
     for method, (op_name, side, default) in specs.items():
         # compiled under another name, so that `def exp` cannot hide the helper exp

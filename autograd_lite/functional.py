@@ -111,12 +111,18 @@ def _adjoint_of(node: Value, adjoints: dict[Value, _Adjoint]) -> _Adjoint:
     """node's _Adjoint: its inputs that lead to a variable, with their local derivatives
     from the op's rule, run on the node's Values (so they carry history)."""
     adjoint = _Adjoint()
-    locals_ = OPS[node.op].derivative(node, *node.inputs)
+    wanted = [k for k, x in enumerate(node.inputs) if isinstance(x, Value) and x in adjoints]
+    try:
+        locals_ = OPS[node.op].local_grads(wanted, node, *node.inputs)
+    except (ArithmeticError, ValueError) as error:  # a pole: 0 to a negative power, say
+        raise FloatingPointError(
+            f"{node.op}'s local derivative has no finite value at {node.inputs} ({error}); "
+            "a higher-order gradient cannot go through it"
+        ) from None
     inputs: list[_Adjoint] = []
     local_grads: list[Any] = []
-    for x, local in zip(node.inputs, locals_):
-        if not isinstance(x, Value) or x not in adjoints:
-            continue
+    for k, local in zip(wanted, locals_):
+        x = node.inputs[k]
         if isinstance(local, float):
             if local == 0.0:
                 continue  # the zero rule: nothing to send
@@ -125,7 +131,7 @@ def _adjoint_of(node: Value, adjoints: dict[Value, _Adjoint]) -> _Adjoint:
                     f"{node.op}'s local derivative is {local!r} at {node.inputs}; "
                     "a higher-order gradient cannot go through it"
                 )
-        inputs.append(adjoints[x])
+        inputs.append(adjoints[x])  # type: ignore[index]  # wanted: Values in adjoints
         local_grads.append(local)
     adjoint.edges = (*inputs, *local_grads)
     return adjoint

@@ -96,23 +96,29 @@ def affine(
     """[zⱼ = Σₖ Θⱼₖ·xₖ + bⱼ for each row j of Θ]: a layer's pre-activations, z = Θx + b,
     one `dot` node per row (a bias of None: no bias). The inputs' numbers are read once
     for all rows: a network makes thousands of these nodes per step."""
-    _length(xs, "inputs")
+    n = _length(xs, "inputs")
     if len(rows) != len(biases):
         raise ValueError(f"dot needs one bias per row, got {len(rows)} rows and {len(biases)}")
+    for ws in rows:
+        if _length(ws) != n:
+            raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {n}")
     numbers = _numbers_of(xs)
     if numbers is None:  # a number of another type: apply converts it (or refuses it)
         return [apply("dot", *ws, *xs, *_bias(b)) for ws, b in zip(rows, biases)]
     zs = []
     for ws, b in zip(rows, biases):
-        if _length(ws) != len(xs):
-            raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
         w_numbers = [w.data if w.__class__ is Value else math.nan for w in ws]
-        z = sum(map(mul, w_numbers, numbers), 0.0)  # engine._dot's order, and manual.py's
-        if b is not None:
-            z += b.data if b.__class__ is Value else math.nan
+        try:
+            z = sum(map(mul, w_numbers, numbers), 0.0)  # engine._dot's order, and manual.py's
+            if b is not None:
+                z += b.data if b.__class__ is Value else math.nan
+        except (TypeError, OverflowError):  # data set by hand to a string, None, 10**400
+            z = math.nan
         # No per-input checks: a NaN or inf anywhere (or a weight that is not a Value)
-        # makes z non-finite too, and then apply converts, or finds and names the culprit.
-        if z - z != 0.0:
+        # makes z non-finite too, and data set by hand to another kind of number can make
+        # z something else than a float: then apply converts, or finds and names the culprit.
+        # (A weight's data set by hand to True counts as 1 here, as it does in Python.)
+        if z.__class__ is not float or z - z != 0.0:
             zs.append(apply("dot", *ws, *xs, *_bias(b)))
             continue
         edges = (*ws, *xs, b, *numbers, *w_numbers, 1.0) if b is not None else (
@@ -158,7 +164,7 @@ def _data(x: Value, op: str, position: int) -> float:
         return real_number(x.data, op)
     except (TypeError, ValueError):
         raise ValueError(
-            f"{op}: input {position} is a Value whose data is {x.data!r}; data must be a "
+            f"{op}: input {position} is a Value whose data is {x.data!r:.60}; data must be a "
             "finite number (was it set by hand?)"
         ) from None
 
@@ -176,7 +182,11 @@ _METHODS = {
     "relu": ("relu", "unary", ""), "abs": ("abs", "unary", ""),
     "leaky_relu": ("leaky_relu", "left", f"={LEAKY_SLOPE!r}"),
 }  # fmt: skip
-for _name, _method in methods(_METHODS, OPS, Value, node, apply).items():
+# what the generated methods call (fastpaths.methods)
+_CALLS = {
+    "Value": Value, "node": node, "apply": apply, "mode": modes.current, "DEFAULT": modes.DEFAULT,
+}  # fmt: skip
+for _name, _method in methods(_METHODS, OPS, _CALLS).items():
     setattr(Value, _name, _method)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 import autograd_lite as al
@@ -236,3 +237,76 @@ def test_an_int_exponent_takes_the_fast_path_and_a_huge_one_is_refused() -> None
     with pytest.raises(ValueError, match=r"\*\* needs a finite number"):
         x ** 10**400
     assert nodes.apply("**", x, 2).data == 9.0
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda v: v.relu(),
+        lambda v: -v,
+        lambda v: abs(v),
+        lambda v: v + 1.0,
+        lambda v: v * 2.0,
+        lambda v: 2.0 - v,
+        lambda v: al.dot([v], [1.0]),
+        lambda v: al.dot([Value(1.0)], [v]),
+        lambda v: al.total([v, 1.0]),
+    ],
+)
+@pytest.mark.parametrize("data", [3, np.float32(0.5), np.float64(0.25), np.int64(2)])
+def test_a_real_number_of_another_kind_set_as_data_is_read_as_a_float(
+    use: Callable[[Value], Value], data: object
+) -> None:
+    v = Value(1.0)
+    v.data = data  # type: ignore[assignment]
+    out = use(v)
+    assert type(out.data) is float and out.data == use(Value(float(data))).data  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("data", [True, "a", None, 10**400, complex(1, 0)])
+@pytest.mark.parametrize(
+    ("op_name", "use"),
+    [("relu", lambda v: v.relu()), ("neg", lambda v: -v), (r"\+", lambda v: v + 1.0),
+     (r"\*", lambda v: 2.0 * v), ("dot", lambda v: al.dot([Value(1.0)], [v]))],
+)  # fmt: skip
+def test_a_non_number_set_as_data_is_refused_naming_the_op(
+    data: object, op_name: str, use: Callable[[Value], Value]
+) -> None:
+    v = Value(1.0)
+    v.data = data  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=rf"^{op_name}: input \d is a Value whose data is"):
+        use(v)
+
+
+@pytest.mark.parametrize("xs", [[1, 2.0], [np.float32(1.0), 2.0], [Value(1.0), 2]])
+def test_dot_checks_lengths_whatever_kind_of_numbers_it_is_given(xs: list[object]) -> None:
+    ws = [Value(100.0), Value(10.0), Value(1.0)]
+    with pytest.raises(ValueError, match="dot needs as many weights as inputs, got 3 and 2"):
+        al.dot(ws, xs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="dot needs as many weights as inputs, got 2 and 3"):
+        al.dot(ws[:2], [*xs, 3.0])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("data", ["a", None, 10**400])
+def test_a_weight_whose_data_is_not_a_number_is_refused_naming_dot(data: object) -> None:
+    w = Value(1.0)
+    w.data = data  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=r"^dot: input 0 is a Value whose data is"):
+        al.dot([w], [1.0])
+
+
+def test_grad_ignores_a_pole_off_the_path_of_a_power() -> None:
+    # ∂(0ʸ)/∂(base) has no finite value at y = 0.5, but the base is not a variable here.
+    assert al.grad(lambda y: 0.0**y)(0.5).data == 0.0
+    zero = Value(0.0)
+    assert al.grad(lambda y: zero**y)(0.5).data == 0.0
+    y = Value(0.5)
+    (zero**y).backward()
+    assert y.grad == 0.0  # backward agrees
+
+
+def test_grad_through_a_pole_of_a_power_is_a_floating_point_error() -> None:
+    with pytest.raises(FloatingPointError, match=r"\*\*'s local derivative has no finite value"):
+        al.grad(lambda x: x**0.5)(0.0)
+    with pytest.raises(FloatingPointError):
+        al.hessian(lambda x, y: x**y)(0.0, 0.5)
