@@ -38,13 +38,29 @@ class _Paused:
 
     __slots__ = ()
 
+    # A Ctrl-C can land between any two lines here. On the way in, the handlers put the
+    # collector back as it was (a block that was counted leaves again); on the way out,
+    # the collector is turned back on before the count goes down, so an interrupt
+    # between the two leaves it on, never off (the count then stays one too high, and
+    # later blocks leave the collector running: slower, not wrong).
     def __enter__(self) -> None:
         global _blocks, _was_enabled
-        with _lock:
-            if _blocks == 0:
-                _was_enabled = gc.isenabled()
-                gc.disable()
-            _blocks += 1
+        counted = False
+        try:
+            with _lock:
+                try:
+                    if _blocks == 0:
+                        _was_enabled = gc.isenabled()
+                        gc.disable()
+                    _blocks, counted = _blocks + 1, True
+                except BaseException:
+                    if not counted and _blocks == 0 and _was_enabled:
+                        gc.enable()  # turned off, but not counted: as before
+                    raise
+        except BaseException:
+            if counted:  # counted, then interrupted letting go of the lock: leave again
+                self.__exit__(None, None, None)
+            raise
 
     def __exit__(
         self,
@@ -54,9 +70,9 @@ class _Paused:
     ) -> None:
         global _blocks
         with _lock:
-            _blocks -= 1
-            if _blocks == 0 and _was_enabled:
+            if _blocks == 1 and _was_enabled:
                 gc.enable()
+            _blocks -= 1
 
 
 _PAUSED = _Paused()  # it holds no state of its own, so one instance serves every block

@@ -283,7 +283,12 @@ def _propagate_carefully(node: Node, grad: Any, checked: bool) -> None:
     for position, (x, local) in enumerate(zip(edges, islice(edges, len(edges) >> 1, None))):
         if x.__class__ is float or (local.__class__ is float and local == 0.0):
             continue
-        new_grad = x.grad + local * grad
+        term = local * grad
+        old = x.grad
+        # In a gradient graph (Values), the first term is kept as it is: 0.0 + term would
+        # be a node that computes nothing.
+        first = term.__class__ is not float and old.__class__ is float and old == 0.0
+        new_grad = term if first else old + term
         if checked and not math.isfinite(new_grad):
             # Check the sum, not just the term: finite terms can add up to inf. The bad
             # value is not stored, so the gradients show where backward stopped.

@@ -5,13 +5,16 @@ one context variable, so each thread and each async task has its own chain and a
 node pays for a single lookup (`current()`). With no block in force that lookup returns
 the `DEFAULT` object itself, which the engine tests by identity.
 
-Leaving a block never raises and never changes another context's mode. That matters
-for a generator that yields inside `with no_grad():`: its caller runs in the block too,
-and the generator may be closed later from another thread or task. Python's own
-`ContextVar.reset` raises there ("created in a different Context") and leaves the
-caller's context in the block for good. Here, leaving a block marks it closed, and a
-closed block is skipped wherever its chain is still referenced, so the context that
-entered it is back in its outer mode whichever thread closes it.
+Leaving a block never raises. That matters for a generator that yields inside
+`with no_grad():`: its caller runs in the block too, and the generator may be closed
+later from another thread or task. Python's own `ContextVar.reset` raises there
+("created in a different Context") and leaves the caller's context in the block for
+good. Here, leaving a block marks it closed, and a closed block is skipped wherever its
+chain is still referenced, so the context that entered it is back in its outer mode
+whichever thread closes it. The same holds for tasks started inside a block (their
+contexts are copies that share its chain): when the block ends, it ends for them too,
+as torch's per-thread modes would. A block never ends another block, and leaving one
+never sets the mode of a context it is not in force in.
 
 This module imports nothing of ours.
 """
@@ -35,6 +38,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "remember_creation_site",
+    "settle",
 ]
 
 
@@ -76,9 +80,13 @@ current: Callable[[], Mode] = _chain.get
 
 @contextlib.contextmanager
 def _block(record: bool | None, anomaly: bool | None) -> Iterator[None]:
-    block = Mode(_chain.get(), record, anomaly)
-    _chain.set(block)
+    outer = _chain.get()
+    if outer is DEFAULT and record is not False and not anomaly:
+        yield  # enable_grad with no block in force changes nothing: ops stay on the fast path
+        return
+    block = Mode(outer, record, anomaly)
     try:
+        _chain.set(block)  # inside the try: a Ctrl-C right after it still closes the block
         yield
     finally:
         block.open = False
@@ -105,6 +113,17 @@ def detect_anomaly() -> contextlib.AbstractContextManager[None]:
     """Inside, `backward()` raises FloatingPointError at the first non-finite gradient,
     naming the op and the file:line of the code that made that node."""
     return _block(record=None, anomaly=True)
+
+
+def settle() -> Mode:
+    """This context's innermost open block, once the closed ones on top of its chain are
+    dropped (a generator that yielded inside `no_grad` and was closed from another thread
+    leaves one): so the ops of this context take the fast path again."""
+    top = _chain.get()
+    while top is not DEFAULT and not top.open:
+        top = top.outer if top.outer is not None else DEFAULT
+    _chain.set(top)
+    return top
 
 
 def is_grad_enabled() -> bool:

@@ -53,6 +53,8 @@ def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
     out = _new(Value)
     out.data, out.grad, out.label = data, 0.0, None
     mode = modes.current()
+    if not mode.open:
+        mode = modes.settle()
     if mode is modes.DEFAULT or mode.setting("record"):
         out.op, out.edges = op, edges
     else:

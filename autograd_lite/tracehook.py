@@ -57,9 +57,11 @@ class recording:
 
     def __exit__(self, *exc: object) -> None:
         global tracing
-        _recorder.reset(self.token)
-        with _lock:
-            tracing -= 1
+        try:
+            _recorder.reset(self.token)
+        finally:
+            with _lock:
+                tracing -= 1
 
 
 def compared(left: Any, op: str, right: Any, outcome: bool) -> bool:

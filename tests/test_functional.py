@@ -712,3 +712,19 @@ def test_grad_of_a_function_whose_inner_grad_captures_the_outer_variable(
 
     assert F(Value(x0)).data == pytest.approx(dP_dy(x0), rel=1e-9, abs=1e-12)
     _assert_derivative_matches(dP_dy, al.grad(F)(x0).data, x0)
+
+
+def test_a_gradient_graph_keeps_its_first_terms_as_they_are() -> None:
+    # 0.0 + term would add a node that computes nothing, one per input of every node.
+    def f(x: Value) -> Value:
+        y = x
+        for _ in range(20):
+            y = (y * 0.9 + 0.1).tanh()
+        return y
+
+    d2 = al.grad(al.grad(f))(0.3)
+    constant_adds = [
+        n for n in al.topological_order(d2)
+        if n.op == "+" and any(c.__class__ is float and c == 0.0 for c in n.inputs)
+    ]  # fmt: skip
+    assert len(constant_adds) <= 2  # the fresh variables' x + 0.0, one per grad

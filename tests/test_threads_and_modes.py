@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import itertools
 import threading
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import autograd_lite as al
-from autograd_lite import Value, collector, engine
+from autograd_lite import Value, collector, engine, modes
 
 # --- no_gc: the collector's state after any interleaving equals the state before -----------
 
@@ -292,3 +293,127 @@ def test_each_thread_has_its_own_mode() -> None:
     stop.set()
     t.join(timeout=10)
     assert seen == [True]
+
+
+# --- a Ctrl-C on the way in or out of a pause --------------------------------------------
+
+
+class _Interrupting:
+    """Stand-ins for gc and the pause's lock that raise KeyboardInterrupt just after one
+    chosen call returns: where Python delivers a Ctrl-C (it checks for a signal after a
+    call returns, not in the middle of plain assignments)."""
+
+    def __init__(self, point: str) -> None:
+        self.point = point
+        self.releases = 0
+        self.lock = threading.Lock()
+
+    def _after(self, name: str) -> None:
+        if name == self.point:
+            self.point = ""  # once
+            raise KeyboardInterrupt(name)
+
+    def isenabled(self) -> bool:
+        state = gc.isenabled()
+        self._after("isenabled")
+        return state
+
+    def disable(self) -> None:
+        gc.disable()
+        self._after("disable")
+
+    def enable(self) -> None:
+        gc.enable()
+        self._after("enable")
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+        self.releases += 1
+        self._after(f"release {self.releases}")
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+@pytest.mark.parametrize("point", ["isenabled", "disable", "release 1", "enable", "release 2"])
+def test_a_keyboard_interrupt_anywhere_in_a_pause_leaves_the_collector_as_it_was(
+    monkeypatch: pytest.MonkeyPatch, point: str, enabled_before: bool
+) -> None:
+    faults = _Interrupting(point)
+    monkeypatch.setattr(collector, "gc", faults)
+    monkeypatch.setattr(collector, "_lock", faults)
+    monkeypatch.setattr(collector, "_blocks", 0)
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with contextlib.suppress(KeyboardInterrupt), collector.no_gc():
+            pass
+        assert gc.isenabled() is enabled_before
+        assert not faults.lock.locked()
+    finally:
+        gc.enable()
+
+
+# --- modes: copies of a context, threads that close blocks, the fast path --------------------
+
+
+def test_a_task_started_inside_no_grad_shares_the_block_and_its_end() -> None:
+    seen: list[bool] = []
+
+    async def child(started: asyncio.Event, go: asyncio.Event) -> None:
+        seen.append(al.is_grad_enabled())  # inside the parent's block
+        started.set()
+        await go.wait()
+        seen.append(al.is_grad_enabled())  # after the parent left it
+
+    async def parent() -> None:
+        started, go = asyncio.Event(), asyncio.Event()
+        with al.no_grad():
+            task = asyncio.ensure_future(child(started, go))
+            await started.wait()
+        go.set()
+        await task
+
+    asyncio.run(parent())
+    assert seen == [False, True]
+
+
+def test_after_a_block_is_closed_elsewhere_ops_here_take_the_fast_path_again() -> None:
+    gen = _yields_inside(al.no_grad)
+    next(gen)
+    t = threading.Thread(target=gen.close)
+    t.start()
+    t.join(timeout=10)
+    assert modes.current() is not modes.DEFAULT  # a closed block is still on top here
+    out = Value(1.0) * 2.0  # the next node settles the chain
+    assert out.inputs != ()
+    assert modes.current() is modes.DEFAULT
+
+
+def test_enable_grad_with_no_block_in_force_pushes_nothing() -> None:
+    with al.enable_grad():
+        assert modes.current() is modes.DEFAULT
+    with al.no_grad(), al.enable_grad():
+        assert modes.current() is not modes.DEFAULT and al.is_grad_enabled()
+
+
+def test_a_keyboard_interrupt_right_after_entering_a_block_still_closes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = modes._chain
+
+    class Interrupting:  # the context variable, but its set() is interrupted once it returns
+        get = staticmethod(real.get)
+
+        @staticmethod
+        def set(value: modes.Mode) -> object:
+            token = real.set(value)
+            if value is not modes.DEFAULT and value.record is False:
+                raise KeyboardInterrupt
+            return token
+
+    monkeypatch.setattr(modes, "_chain", Interrupting)
+    with contextlib.suppress(KeyboardInterrupt), al.no_grad():
+        pass
+    monkeypatch.undo()
+    assert al.is_grad_enabled()
