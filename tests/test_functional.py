@@ -727,4 +727,7 @@ def test_a_gradient_graph_keeps_its_first_terms_as_they_are() -> None:
         n for n in al.topological_order(d2)
         if n.op == "+" and any(c.__class__ is float and c == 0.0 for c in n.inputs)
     ]  # fmt: skip
-    assert len(constant_adds) <= 2  # the fresh variables' x + 0.0, one per grad
+    # left: the fresh variables' x + 0.0, one per grad, and the first terms sent by each
+    # gradient graph's root (a float 1.0 upstream takes propagate's fast loop); there were
+    # 64 before terms were kept as they are
+    assert len(constant_adds) <= 6
