@@ -166,9 +166,10 @@ class Compiled:
             return self._eager(args)  # one Value in two leaf slots: their writes would clash
         try:
             return function(numbers, (*values, *tape.captured))
-        except (Fallback, ArithmeticError, ValueError, TypeError):
+        except (Fallback, ArithmeticError):
             # Out of a domain, or not finite: eager mode raises its error, or applies its
-            # zero rule. No .grad was written by the replay.
+            # zero rule. No .grad was written by the replay. Anything else is a bug of the
+            # generated code, and is raised as it is.
             return self._eager(args)
 
     def _eager(self, args: Sequence[object]) -> float:

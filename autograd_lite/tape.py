@@ -34,12 +34,10 @@ from .validation import real_number
 
 __all__ = ["Entry", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
 
-#: Names the generated code uses itself; no node may take them.
-RESERVED = {
-    "numbers", "L", "np", "Stale", "NotFinite", "finite", "check_domain", "DOMAIN", "Value",
-    "exp", "log", "sqrt", "tanh", "power", "zero", "signed_inf", "inf", "float", "abs",
-    "sum", "replay", "N", "P", "G", "IN", "J",
-}  # fmt: skip
+#: Names no other node may take: J, the root's. The generated code's own names (its
+#: arguments, loop variables, helpers and builtins) all start with `_`, which no node's
+#: name does (codenames.Namer), so they need no list here that could fall behind it.
+RESERVED = frozenset({"J"})
 
 
 class Stale(Exception):
