@@ -367,6 +367,20 @@ def test_sum_refuses_samples_on_different_branches_naming_the_line() -> None:
     assert p.grad == pytest.approx(3.0)
 
 
+def test_a_file_name_never_reaches_the_generated_code() -> None:
+    text = "def f(x):\n    if x * 1.0 > 0.0:\n        return x * 2.0\n    return x * 3.0\n"
+    filename = 'user.py\n        raise SystemExit("a file name ran as code")\n#'
+    scope: dict = {}  # type: ignore[type-arg]
+    exec(compile(text, filename, "exec"), scope)  # our own test text
+    step = al.compile(scope["f"])
+    assert step(1.0) == 2.0 and step(-1.0) == -3.0 and step(2.0) == 4.0
+    assert step.sum([1.0, 2.0]) == 6.0
+    for source in (step.source, step.sum_source):
+        assert "user.py" not in source and "SystemExit" not in source
+    with pytest.raises(BranchError, match=r"user\.py"):  # the message reads it from the tape
+        step.sum([1.0, -1.0])
+
+
 def test_kinks_are_ops_not_branches() -> None:
     p = Value(0.5)
     step = al.compile(lambda x: (x * p).relu() + abs(x * p) + (x * p).leaky_relu())
