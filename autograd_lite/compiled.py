@@ -37,7 +37,9 @@ What the guards cannot see (f must not do these, or must be compiled anew):
 - side effects of f (printing, appending to a list) happen only when it is traced.
 
 A Value passed as two arguments, or passed and also captured by f, runs eagerly (its two
-leaf slots would each write its gradient).
+leaf slots would each write its gradient). So does a Value argument that has history (made
+by ops, not a leaf): the replay takes a Value argument as a leaf, so the gradient would
+stop at it, where eager mode carries it on to the Values it was made from.
 
 Inside f, number arguments are Values: use Value ops on them (`x.exp()`, not
 `math.exp(x)`); a number that shapes the computation (a count) belongs in a closure.
@@ -162,8 +164,10 @@ class Compiled:
         self, tape: Tape, args: Sequence[object], numbers: list[float], values: list[Value]
     ) -> float:
         function = replay_function(tape)
-        if values and _aliased(values, tape):
-            return self._eager(args)  # one Value in two leaf slots: their writes would clash
+        if values and (_aliased(values, tape) or _made_by_ops(values)):
+            # one Value in two leaf slots: their writes would clash; a Value with history:
+            # the replay would stop its gradient there
+            return self._eager(args)
         try:
             return function(numbers, (*values, *tape.captured))
         except (Fallback, ArithmeticError):
@@ -207,6 +211,11 @@ def _aliased(values: list[Value], tape: Tape) -> bool:
         tape.cache["captured ids"] = {id(v) for v in tape.captured}
     ids = {id(v) for v in values}
     return len(ids) < len(values) or not ids.isdisjoint(tape.cache["captured ids"])
+
+
+def _made_by_ops(values: list[Value]) -> bool:
+    """Has a Value argument history (inputs that its gradient must reach)?"""
+    return any(v.inputs for v in values)
 
 
 def _parameter_names(f: Callable[..., Any]) -> list[str]:

@@ -132,6 +132,23 @@ def test_value_arguments_get_gradients() -> None:
     assert a.grad == a2.grad
 
 
+def test_a_value_argument_with_history_passes_the_gradient_on() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    step = al.compile(lambda v: v * v)
+    ab = a * b
+    assert step(ab) == 36.0
+    assert (a.grad, b.grad, ab.grad) == (36.0, 24.0, 12.0)  # ∂J/∂a = 2ab·b, as eager
+    assert step(ab) == 36.0  # again: a and b accumulate, ab's grad is this pass's, as eager
+    a2, b2 = Value(2.0), Value(3.0)
+    ab2 = a2 * b2
+    (ab2 * ab2).backward()
+    (ab2 * ab2).backward()
+    assert (a.grad, b.grad, ab.grad) == (a2.grad, b2.grad, ab2.grad) == (72.0, 48.0, 12.0)
+    leaf = Value(6.0)
+    assert step(leaf) == 36.0 and leaf.grad == 12.0
+    assert _runs_of_f(step, leaf) == 0  # a leaf is replayed, as before
+
+
 def test_sum_matches_the_eager_sum() -> None:
     model = MLP(2, [16, 16, 1], seed=0)
     params = model.parameters()
