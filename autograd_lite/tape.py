@@ -21,6 +21,8 @@ grad mode) is the key a tape is valid for.
 
 from __future__ import annotations
 
+import itertools
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from typing import Any
 from . import modes, tracehook
 from .codenames import ACTIVATION_OPS, Namer, identifier, op_name
 from .collector import no_gc
-from .engine import Value, topological_order
+from .engine import OPS, Value, topological_order
 from .validation import real_number
 
 __all__ = ["Entry", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
@@ -54,9 +56,33 @@ class Fallback(Exception):
     is rerun eagerly, which raises the engine's own error (or applies its zero rule)."""
 
 
-#: Ops whose result can be finite though an input is not: relu(-inf) = 0, relu(nan) = 0,
-#: tanh(inf) = 1, 1 / inf = 0, 2 ** -inf = 0, …
-MASKING_OPS = frozenset({"relu", "tanh", "sigmoid", "exp", "/", "**"})
+def _masking_ops() -> frozenset[str]:
+    """The ops whose result can be finite though an input is not: relu(-inf) = 0,
+    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, slope=inf) = 1, …
+
+    A replay checks only J and a few nodes for NaN and ±inf (Tape.must_be_finite): the
+    inputs of these ops must be among them, or an overflow the engine would refuse could
+    vanish inside one. So the set is found by running each op's forward in engine.OPS with
+    one input at ±inf or NaN and the others finite, not kept by hand beside the rules,
+    where a new op (or a new input of an op) would be missed."""
+    probes, finite = (math.inf, -math.inf, math.nan), (0.0, 1.0, -1.0, 2.0, 0.5, -2.5)
+    found = set()
+    for name, op in OPS.items():
+        arity = op.rule.arity if op.rule is not None else 3  # the n-ary ops: with three
+        for position, probe in itertools.product(range(arity), probes):
+            for others in itertools.product(finite, repeat=arity - 1):
+                args = [*others[:position], probe, *others[position:]]
+                try:
+                    out = op.forward(*args)
+                except (ArithmeticError, ValueError):
+                    continue  # refused: a replay meets the same error, or its domain check
+                if math.isfinite(out):
+                    found.add(name)
+    return frozenset(found)
+
+
+#: Ops whose result can be finite though an input is not (see _masking_ops).
+MASKING_OPS = _masking_ops()
 
 
 @dataclass

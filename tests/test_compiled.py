@@ -24,7 +24,7 @@ from autograd_lite.nn import MLP
 from autograd_lite.npcode import _Plan
 from autograd_lite.optim import SGD
 from autograd_lite.ruleexpr import HELPERS, NARY, slope_code, value_code
-from autograd_lite.tape import RESERVED, Tape
+from autograd_lite.tape import MASKING_OPS, RESERVED, Tape
 
 
 def close(a: float, b: float, rel: float = 1e-12) -> bool:
@@ -465,6 +465,19 @@ def test_domain_errors_are_the_engines(f, x, error, op) -> None:  # type: ignore
     with pytest.raises(error):
         step.sum([3.0, x])
     assert p.grad == 0.0  # nothing written
+
+
+def test_an_overflow_hidden_by_leaky_relus_slope_is_the_engines() -> None:
+    p = Value(1.0, "p")
+    step = al.compile(lambda w: p.leaky_relu(al.total([w]).exp()))  # slope e^w: a Value
+    assert compiled_grads(step, [p], 0.0) == eager_grads(step.f, [p], 0.0) == (1.0, [1.0])
+    p.grad = 0.0
+    with pytest.raises(OverflowError, match="exp overflows"):  # leaky_relu(1, inf) = 1
+        step(1000.0)
+    with pytest.raises(OverflowError, match="exp overflows"):
+        step.sum([0.0, 1000.0])
+    assert p.grad == 0.0  # nothing written
+    assert "leaky_relu" in MASKING_OPS  # found by running the rules, not listed by hand
 
 
 def test_zero_rule_and_detect_anomaly() -> None:
