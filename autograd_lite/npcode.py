@@ -30,6 +30,7 @@ user text (see pycode.compile_source).
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .codenames import Namer
+from .engine import Value
 from .pycode import compile_source, contribution
 from .ruleexpr import HELPERS, Code, assignment_lines, slope_code
 from .tape import RESERVED, Fallback, Stale, Tape
@@ -419,13 +421,7 @@ def batch(columns: tuple[object, ...], who: str) -> Batch:
                 f"{who}: argument {k} must be a list with one entry per sample, "
                 f"got {type(column).__name__} {column!r:.60}"
             )
-        try:
-            array = np.asarray(column, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"{who}: argument {k} must hold, per sample, a number or a list of numbers "
-                f"of one shape (Values are not batched: call the step per sample) ({error})"
-            ) from None
+        array = _numbers(column, f"{who}: argument {k}")
         n = len(arrays[0]) if arrays else len(array) if array.ndim else 0
         if array.ndim == 0 or len(array) != n or n == 0:
             raise ValueError(
@@ -435,6 +431,29 @@ def batch(columns: tuple[object, ...], who: str) -> Batch:
         arrays.append(array)
     n = len(arrays[0])
     return Batch(n, np.concatenate([a.reshape(n, -1) for a in arrays], axis=1), arrays)
+
+
+def _numbers(column: object, where: str) -> Any:
+    """column as an array of floats, or a TypeError naming it: it must hold real numbers
+    only, nested in one shape. Bools and numeric strings are refused, as the step refuses
+    them (NumPy would read True as 1.0 and "1.5" as 1.5)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "iuf":
+        return column.astype(float)
+    try:
+        cells = np.asarray(column, dtype=object)
+    except ValueError as error:  # arrays of several shapes, which NumPy cannot lay out
+        raise TypeError(f"{where} must hold numbers in one shape per sample ({error})") from None
+    for cell in cells.flat:  # a cell that is a list: the samples differ in shape
+        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, numbers.Real):
+            hint = " (Values are not batched: call the step per sample)"
+            raise TypeError(
+                f"{where} must hold, per sample, a number or a list of numbers of one shape, "
+                f"got {type(cell).__name__} {cell!r:.60}{hint if isinstance(cell, Value) else ''}"
+            )
+    try:
+        return cells.astype(float)
+    except OverflowError:  # an int too large for a float
+        raise ValueError(f"{where} holds a number too large for a float") from None
 
 
 def run(tape: Tape, data: Batch) -> float:

@@ -508,6 +508,25 @@ def test_bad_arguments_are_refused_by_name() -> None:
         al.compile(lambda x: x).source  # noqa: B018
 
 
+@pytest.mark.parametrize(
+    "column", [[True, False], ["1.5", "2"], [1.0, True], [[1.0, "2"]], [[1.0], [1.0, 2.0]]]
+)
+def test_sum_refuses_what_the_step_refuses(column: list) -> None:  # type: ignore[type-arg]
+    import numpy as np
+
+    w = Value(2.0)
+    step = al.compile(lambda x, y: w * x)
+    for refused in (column, np.array(column, dtype=object)):
+        with pytest.raises(TypeError, match=r"step\.sum: argument 1 must hold"):
+            step.sum([1.0] * len(column), refused)
+    if column != [[1.0], [1.0, 2.0]]:  # each sample alone is fine there; not so here:
+        with pytest.raises(TypeError, match="argument 1"):
+            step(1.0, column[-1])
+    with pytest.raises(TypeError, match=r"step\.sum: argument 0 must hold"):
+        step.sum(np.array([True, False]), [1.0, 2.0])  # a NumPy array of bools too
+    assert w.grad == 0.0 and step.traces == 0
+
+
 def test_step_needs_no_numpy() -> None:
     code = (
         "import sys, autograd_lite as al\n"
