@@ -53,8 +53,9 @@ from typing import Any
 
 from . import nodes
 from .engine import Value
+from .functional import _single_value
 from .pycode import replay_function
-from .tape import Fallback, Stale, Tape, flatten, trace
+from .tape import FailedOnValues, Fallback, Stale, Tape, flatten, trace
 
 __all__ = ["BranchError", "Compiled", "compile"]
 
@@ -148,7 +149,8 @@ class Compiled:
     def _trace(self, args: Sequence[object]) -> Tape:
         try:
             tape = trace(self.f, args, self._arg_names)
-        except Exception as error:
+        except FailedOnValues as failed:
+            error = failed.__cause__
             self.f(*args)  # eager mode's own error, if it has one
             raise TypeError(
                 f"compile: f works on numbers but not on the Values that stand for them "
@@ -177,9 +179,7 @@ class Compiled:
             return self._eager(args)
 
     def _eager(self, args: Sequence[object]) -> float:
-        out = self.f(*args)
-        if not isinstance(out, Value):
-            raise TypeError(f"compile: f must return a Value, got {type(out).__name__}")
+        out = _single_value(self.f(*args), "compile")
         out.backward()
         return out.data
 

@@ -32,9 +32,10 @@ from . import modes, tracehook
 from .codenames import ACTIVATION_OPS, Namer, identifier, op_name
 from .collector import no_gc
 from .engine import OPS, Value, topological_order
+from .functional import _single_value
 from .validation import real_number
 
-__all__ = ["Entry", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
+__all__ = ["Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
 
 #: Names no other node may take: J, the root's. The generated code's own names (its
 #: arguments, loop variables, helpers and builtins) all start with `_`, which no node's
@@ -49,6 +50,10 @@ class Stale(Exception):
         super().__init__(index)
         self.index = index
         self.samples = samples  # for .sum: which samples failed it
+
+
+class FailedOnValues(Exception):
+    """f raised (the cause) while it ran on the Values standing for its arguments."""
 
 
 class Fallback(Exception):
@@ -230,10 +235,12 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
     number_proxies = [Value(x) for x in numbers_in]
     value_proxies = [Value(v.data, v.label) for v in values_in]
     recorder = _Recorder()
-    with no_gc(), tracehook.recording(recorder):
-        out = f(*_rebuild(args, number_proxies, value_proxies))
-    if not isinstance(out, Value):
-        raise TypeError(f"compile: f must return a Value, got {type(out).__name__} {out!r:.60}")
+    try:
+        with no_gc(), tracehook.recording(recorder):
+            result = f(*_rebuild(args, number_proxies, value_proxies))
+    except Exception as error:
+        raise FailedOnValues from error
+    out = _single_value(result, "compile")
     arguments = {id(p): ("input", i) for i, p in enumerate(number_proxies)}
     arguments.update({id(p): ("leaf", i) for i, p in enumerate(value_proxies)})
     builder = _Builder(recorder, arguments)

@@ -496,8 +496,13 @@ def test_bad_arguments_are_refused_by_name() -> None:
     step = al.compile(lambda x: x * 2.0)
     with pytest.raises(TypeError, match="argument 0"):
         step("a")
-    with pytest.raises(TypeError, match="f must return a Value"):
+    with pytest.raises(TypeError, match="compile needs f to return a single Value, got float"):
         al.compile(lambda x: 2.0)(1.0)
+    runs = []
+    listed = al.compile(lambda x: runs.append(1) or [x * 2.0])
+    with pytest.raises(TypeError, match="needs f to return a single Value, got list; reduce"):
+        listed(1.0)
+    assert len(runs) == 1  # traced once, not run again to look for an error of eager mode's
     with pytest.raises((TypeError, ValueError), match=r"step\.sum"):
         step.sum([[1.0], [1.0, 2.0]])
     with pytest.raises(TypeError, match="Values are not batched"):
