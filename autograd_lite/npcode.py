@@ -443,12 +443,15 @@ def _numbers(column: object, where: str) -> Any:
         cells = np.asarray(column, dtype=object)
     except ValueError as error:  # arrays of several shapes, which NumPy cannot lay out
         raise TypeError(f"{where} must hold numbers in one shape per sample ({error})") from None
-    for cell in cells.flat:  # a cell that is a list: the samples differ in shape
-        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, numbers.Real):
+    # one look per kind of cell, not per cell; a cell that is a list: the samples differ
+    # in shape
+    for kind in set(map(type, cells.flat)):
+        if issubclass(kind, (bool, np.bool_)) or not issubclass(kind, numbers.Real):
+            cell = next(c for c in cells.flat if type(c) is kind)
             hint = " (Values are not batched: call the step per sample)"
             raise TypeError(
                 f"{where} must hold, per sample, a number or a list of numbers of one shape, "
-                f"got {type(cell).__name__} {cell!r:.60}{hint if isinstance(cell, Value) else ''}"
+                f"got {kind.__name__} {cell!r:.60}{hint if issubclass(kind, Value) else ''}"
             )
     try:
         return cells.astype(float)
