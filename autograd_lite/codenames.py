@@ -18,6 +18,7 @@ import functools
 import keyword
 import re
 import unicodedata
+from collections.abc import Iterable
 
 __all__ = ["ACTIVATION_OPS", "Namer", "identifier"]
 
@@ -45,16 +46,18 @@ def op_name(op: str) -> str:
 
 
 class Namer:
-    """Hands out unique identifiers, none of them reserved (keywords, the helpers the
-    generated code calls, gradient names)."""
+    """Hands out unique identifiers, none of them reserved (keywords, the names given),
+    none a gradient's name (dJ_d…), and none starting with `_`: those are the generated
+    code's own (pycode.py), so that no node can hide one."""
 
-    def __init__(self, reserved: set[str]) -> None:
+    def __init__(self, reserved: Iterable[str]) -> None:
         self.used = set(reserved) | set(keyword.kwlist) | set(keyword.softkwlist)
         self.counts: dict[str, int] = {}
 
     def fresh(self, base: str, numbered: bool = False) -> str:
         """base itself if free (numbered: base1, base2, … always), else base__2, base__3, …"""
-        base = base if base and not base.startswith("dJ_d") else f"v_{base}"
+        if not base or base.startswith(("_", "dJ_d")):
+            base = "v_" + base.lstrip("_")
         if not numbered and base not in self.used:
             self.used.add(base)
             return base

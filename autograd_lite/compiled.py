@@ -37,7 +37,9 @@ What the guards cannot see (f must not do these, or must be compiled anew):
 - side effects of f (printing, appending to a list) happen only when it is traced.
 
 A Value passed as two arguments, or passed and also captured by f, runs eagerly (its two
-leaf slots would each write its gradient).
+leaf slots would each write its gradient). So does a Value argument that has history (made
+by ops, not a leaf): the replay takes a Value argument as a leaf, so the gradient would
+stop at it, where eager mode carries it on to the Values it was made from.
 
 Inside f, number arguments are Values: use Value ops on them (`x.exp()`, not
 `math.exp(x)`); a number that shapes the computation (a count) belongs in a closure.
@@ -51,8 +53,9 @@ from typing import Any
 
 from . import nodes
 from .engine import Value
+from .functional import _single_value
 from .pycode import replay_function
-from .tape import Fallback, Stale, Tape, flatten, trace
+from .tape import FailedOnValues, Fallback, Stale, Tape, flatten, trace
 
 __all__ = ["BranchError", "Compiled", "compile"]
 
@@ -146,7 +149,8 @@ class Compiled:
     def _trace(self, args: Sequence[object]) -> Tape:
         try:
             tape = trace(self.f, args, self._arg_names)
-        except Exception as error:
+        except FailedOnValues as failed:
+            error = failed.__cause__
             self.f(*args)  # eager mode's own error, if it has one
             raise TypeError(
                 f"compile: f works on numbers but not on the Values that stand for them "
@@ -162,19 +166,20 @@ class Compiled:
         self, tape: Tape, args: Sequence[object], numbers: list[float], values: list[Value]
     ) -> float:
         function = replay_function(tape)
-        if values and _aliased(values, tape):
-            return self._eager(args)  # one Value in two leaf slots: their writes would clash
+        if values and (_aliased(values, tape) or _made_by_ops(values)):
+            # one Value in two leaf slots: their writes would clash; a Value with history:
+            # the replay would stop its gradient there
+            return self._eager(args)
         try:
             return function(numbers, (*values, *tape.captured))
-        except (Fallback, ArithmeticError, ValueError, TypeError):
+        except (Fallback, ArithmeticError):
             # Out of a domain, or not finite: eager mode raises its error, or applies its
-            # zero rule. No .grad was written by the replay.
+            # zero rule. No .grad was written by the replay. Anything else is a bug of the
+            # generated code, and is raised as it is.
             return self._eager(args)
 
     def _eager(self, args: Sequence[object]) -> float:
-        out = self.f(*args)
-        if not isinstance(out, Value):
-            raise TypeError(f"compile: f must return a Value, got {type(out).__name__}")
+        out = _single_value(self.f(*args), "compile")
         out.backward()
         return out.data
 
@@ -206,6 +211,11 @@ def _aliased(values: list[Value], tape: Tape) -> bool:
         tape.cache["captured ids"] = {id(v) for v in tape.captured}
     ids = {id(v) for v in values}
     return len(ids) < len(values) or not ids.isdisjoint(tape.cache["captured ids"])
+
+
+def _made_by_ops(values: list[Value]) -> bool:
+    """Has a Value argument history (inputs that its gradient must reach)?"""
+    return any(v.inputs for v in values)
 
 
 def _parameter_names(f: Callable[..., Any]) -> list[str]:

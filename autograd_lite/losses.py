@@ -3,6 +3,12 @@
 Each loss takes `outputs` (Values, or numbers) and `targets` (numbers, or Values) of the
 same length and builds its sum with the n-ary `nodes.total`, so the graph of J stays
 shallow however many terms it has.
+
+A loss that accepts only some targets has a `check_targets(targets)` attribute, which
+checks every sample's targets at once (a list of target lists) and raises ValueError
+naming the sample: `fit` calls it before it trains. The loss checks its targets on every
+call too, but that check reads numbers, so under `al.compile` it runs only when f is
+traced; the replays do not repeat it.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from collections.abc import Sequence
 
 from . import nodes
 from .engine import Value
-from .validation import as_list, real_number, same_length
+from .validation import as_list, finite_numbers, real_number, same_length
 
 __all__ = ["binary_cross_entropy_with_logits", "half_squared_error", "mse"]
 
@@ -36,23 +42,41 @@ def binary_cross_entropy_with_logits(
     """J = Σₖ [log(1 + e^{zₖ}) − yₖ zₖ]: cross-entropy of σ(zₖ) against yₖ ∈ [0, 1].
 
     The outputs are logits z (use a "linear" output layer), so ∂J/∂zₖ = σ(zₖ) − yₖ.
-    log(1 + e^z) is computed by `_softplus`, which never overflows and has no Python
-    branch on a number, so `al.compile` replays it exactly as the engine runs it.
+    log(1 + e^z) is computed by `_softplus`, which never overflows and chooses no formula
+    by a Python branch on a number, so `al.compile` replays it exactly as the engine runs
+    it. The check that each yₖ is in [0, 1] does read numbers: under `al.compile` it runs
+    when f is traced, not on each replay. `fit` checks every target first, with
+    `binary_cross_entropy_with_logits.check_targets(targets)`.
     """
     pairs = _pairs(outputs, targets, "binary_cross_entropy_with_logits")
-    for k, (_, y) in enumerate(pairs):
-        y_data = y.data if isinstance(y, Value) else y
-        if not 0.0 <= y_data <= 1.0:
-            raise ValueError(
-                f"binary_cross_entropy_with_logits needs targets in [0, 1], "
-                f"got {y_data!r} at index {k}"
-            )
+    _probabilities([y.data if isinstance(y, Value) else y for _, y in pairs], "")
     terms = []
     for z, y in pairs:
         if not isinstance(z, Value):
             z = Value(z)
         terms.append(_softplus(z) - y * z)
     return nodes.total(terms)
+
+
+def _probabilities(targets: Sequence[float], where: str) -> None:
+    """ValueError naming the first target outside [0, 1] (`where`: the sample's words)."""
+    for k, y in enumerate(targets):
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy_with_logits needs targets in [0, 1], "
+                f"got {y!r} at index {k}{where}"
+            )
+
+
+def _check_probability_targets(targets: Sequence[Sequence[float]]) -> None:
+    """Every sample's targets in [0, 1] (targets: one list of numbers per sample), or a
+    ValueError naming the sample: what each call checks, for all samples at once."""
+    who = "binary_cross_entropy_with_logits.check_targets"
+    for i, sample in enumerate(as_list(targets, who, "targets")):
+        _probabilities(finite_numbers(sample, who, f"targets[{i}]"), f" of sample {i}")
+
+
+binary_cross_entropy_with_logits.check_targets = _check_probability_targets  # type: ignore[attr-defined]
 
 
 def _softplus(z: Value) -> Value:

@@ -119,8 +119,12 @@ def read(
 
     ValueError, naming the file and what is wrong, for anything but a regular file of at
     most `max_bytes` bytes holding a valid model of at most `max_parameters` parameters
-    in at most `max_layers` layers; OSError if it cannot be opened.
+    in at most `max_layers` layers; OSError if it cannot be opened. Each limit must be a
+    positive whole number (ValueError).
     """
+    max_bytes = _limit(max_bytes, "max_bytes")
+    max_parameters = _limit(max_parameters, "max_parameters")
+    max_layers = _limit(max_layers, "max_layers")
     data = _read_bytes(path, max_bytes)
     # json makes a container per neuron and per list, with a large heap alive: without the
     # pause the cyclic collector walks it again and again (half the load time of a large
@@ -145,12 +149,19 @@ def from_dict(
     def bad(message: str) -> ValueError:
         return ValueError(f"{source}: {message}")
 
+    max_parameters = _limit(max_parameters, "max_parameters")
+    max_layers = _limit(max_layers, "max_layers")
     architecture = _architecture(data, bad, max_layers)
     assert isinstance(data, dict)  # _architecture has checked it
     count = architecture.parameter_count()
     if count > max_parameters:
         raise bad(_too_large(f"{count:,} parameters", f"{max_parameters:,}", "max_parameters"))
     return architecture, _parameters(data["layers"], architecture, bad)
+
+
+def _limit(value: object, parameter: str) -> int:
+    """A limit given to read or from_dict, checked: a positive whole number."""
+    return whole_number(value, f"model file limit {parameter}")
 
 
 def _too_large(size: str, limit: str, parameter: str) -> str:
@@ -228,10 +239,12 @@ def _architecture(
     if not isinstance(data, dict):
         raise bad(f"not a model file (expected a JSON object, got {type(data).__name__})")
     if data.get("format") != FORMAT:
-        raise bad(f"not a model file (format is {data.get('format')!r}, expected {FORMAT!r})")
+        raise bad(f"not a model file (format is {data.get('format')!r:.60}, expected {FORMAT!r})")
     version = data.get("version")
     if type(version) is not int or version != FORMAT_VERSION:  # the type first: True == 1
-        raise bad(f"unsupported version {version!r} (this autograd-lite reads {FORMAT_VERSION})")
+        raise bad(
+            f"unsupported version {version!r:.60} (this autograd-lite reads {FORMAT_VERSION})"
+        )
     missing = {"nin", "nouts", "activation", "output_activation", "layers"} - data.keys()
     if missing:
         raise bad(f"missing keys {sorted(missing)}")
@@ -264,7 +277,7 @@ def _parameters(
         for j, neuron in enumerate(layer):
             where = f"layers[{i}][{j}]"
             if not isinstance(neuron, dict) or set(neuron) != {"w", "b"}:
-                raise bad(f"{where} should be an object with keys 'w' and 'b', got {neuron!r}")
+                raise bad(f"{where} should be an object with keys 'w' and 'b', got {neuron!r:.60}")
             w = neuron["w"]
             if not isinstance(w, list) or len(w) != fan_in:
                 raise bad(f"{where}.w should hold {fan_in} weights, got {_len(w)}")
@@ -273,10 +286,10 @@ def _parameters(
                 # are numbers, and is_finite_number refuses bools.
                 if not is_finite_number(x):
                     name = f"{where}.w[{k}]" if k < fan_in else f"{where}.b"
-                    raise bad(f"{name} should be a finite number, got {x!r}")
+                    raise bad(f"{name} should be a finite number, got {x!r:.60}")
                 values.append(float(x))
     return values
 
 
 def _len(x: object) -> str:
-    return f"{len(x)} ({type(x).__name__})" if isinstance(x, (list, dict)) else repr(x)
+    return f"{len(x)} ({type(x).__name__})" if isinstance(x, (list, dict)) else f"{x!r:.60}"

@@ -20,6 +20,9 @@ Checks as in pycode.py: a guard whose outcome differs on some samples raises `St
 where one could hide, or a non-finite gradient raises `Fallback` (the caller reruns the
 batch eagerly). NumPy's own warnings are silenced: these checks replace them.
 
+The code's own names start with `_` (`_np`, `_IN`, `_G`, `_bad`), as in pycode.py, so
+no node's name can hide one.
+
 This module imports NumPy; nothing else in the package does, and `al.compile` loads it
 only for `.sum`. The source is generated from our own tape and rule table, never from
 user text (see pycode.compile_source).
@@ -27,6 +30,7 @@ user text (see pycode.compile_source).
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,8 +39,9 @@ from typing import Any
 import numpy as np
 
 from .codenames import Namer
+from .engine import Value
 from .pycode import compile_source, contribution
-from .ruleexpr import Code, assignment_lines, slope_code
+from .ruleexpr import HELPERS, Code, assignment_lines, slope_code
 from .tape import RESERVED, Fallback, Stale, Tape
 
 __all__ = ["batch_function", "batch_source"]
@@ -152,15 +157,15 @@ class _Plan:
                 return self.columns(unit, [self.unit_of[x][1] for x in xs])
         slots = [self.entries[x].slot if self.entries[x].kind == "input" else -1 for x in xs]
         if slots[0] >= 0 and slots == list(range(slots[0], slots[0] + len(slots))):
-            return f"IN[:, {slots[0]}:{slots[0] + len(slots)}]"
-        return f"np.stack(({', '.join(str(self.code(x)) for x in xs)},), axis=1)"
+            return f"_IN[:, {slots[0]}:{slots[0] + len(slots)}]"
+        return f"_np.stack(({', '.join(str(self.code(x)) for x in xs)},), axis=1)"
 
     # --- forward ------------------------------------------------------------------------
 
     def lay_out(self) -> list[str]:
-        """The lines that read the leaves into P (a block per fused layer: its Θ row by
-        row, then its b), and the number arguments' columns out of IN."""
-        lines = ["    P = np.array([leaf.data for leaf in LEAVES])"]
+        """The lines that read the leaves into _P (a block per fused layer: its Θ row by
+        row, then its b), and the number arguments' columns out of _IN."""
+        lines = ["    _P = _np.array([_leaf.data for _leaf in _LEAVES])"]
         for unit in self.units:
             if unit.kind != "dot":
                 continue
@@ -170,18 +175,18 @@ class _Plan:
             rows = [self.entries[i].inputs[:n] for i in unit.members]
             self.layout += [self.entries[w].slot for row in rows for w in row]  # type: ignore[index]
             weights = self.namer.fresh(_stem(self.entries[e.inputs[0]].name))  # type: ignore[index]
-            lines.append(f"    {weights} = P[{start}:{start + m * n}].reshape({m}, {n})")
+            lines.append(f"    {weights} = _P[{start}:{start + m * n}].reshape({m}, {n})")
             bias = ""
             if len(e.inputs) % 2:
                 bias = self.namer.fresh(_stem(self.entries[e.inputs[-1]].name))  # type: ignore[index]
-                lines.append(f"    {bias} = P[{len(self.layout)}:{len(self.layout) + m}]")
+                lines.append(f"    {bias} = _P[{len(self.layout)}:{len(self.layout) + m}]")
                 self.layout += [self.entries[self.entries[i].inputs[-1]].slot for i in unit.members]  # type: ignore[index]
             self.blocks[id(unit)] = (weights, bias, start, m * n)
         for i in self._leaves_read_alone():
             self.position[i] = len(self.layout)
             self.layout.append(self.entries[i].slot)
-            lines.append(f"    {self.entries[i].name} = P[{self.position[i]}]")
-        lines += [f"    {e.name} = IN[:, {e.slot}]" for e in self.entries if e.kind == "input"]
+            lines.append(f"    {self.entries[i].name} = _P[{self.position[i]}]")
+        lines += [f"    {e.name} = _IN[:, {e.slot}]" for e in self.entries if e.kind == "input"]
         return lines
 
     def _leaves_read_alone(self) -> list[int]:
@@ -225,15 +230,16 @@ class _Plan:
         lines: dict[int, list[str]] = {}
         for index, g in enumerate(self.tape.guards):
             test = f"{self.code(g.left)} {g.op} {self.code(g.right)}"
-            bad = f"np.logical_not({test})" if g.outcome else f"({test})"
-            bad = f"np.broadcast_to({bad}, (N,))"  # one flag per sample, even for numbers
+            bad = f"_np.logical_not({test})" if g.outcome else f"({test})"
+            bad = f"_np.broadcast_to({bad}, (_N,))"  # one flag per sample, even for numbers
             lines.setdefault(g.after, []).append(
-                f"    bad = {bad}  # {g.site}\n    if bad.any():\n        raise Stale({index}, bad)"
+                f"    _bad = {bad}  # guard {index}\n"
+                f"    if _bad.any():\n        raise _Stale({index}, _bad)"
             )
         return lines
 
     def forward(self) -> list[str]:
-        lines = ["def replay(IN, N):", *self.lay_out(), "    # forward: each unit for all samples"]
+        lines = ["def _replay(_IN, _N):", *self.lay_out(), "    # forward: each unit, all samples"]
         guards = self.guard_lines()
         for i, e in enumerate(self.entries):
             if e.kind not in ("input", "leaf") and self.unit_of[i][0].members[0] == i:
@@ -244,7 +250,7 @@ class _Plan:
             whole = self.unit_of[i][0].name if i in self.unit_of else str(self.code(i))
             if whole not in checked:
                 checked.append(whole)
-        lines.append(f"    if not finite({', '.join(checked)}):\n        raise Fallback")
+        lines.append(f"    if not _finite({', '.join(checked)}):\n        raise _Fallback")
         return lines
 
     # --- backward -----------------------------------------------------------------------
@@ -257,9 +263,9 @@ class _Plan:
         """The line that adds code (the chain rule's term) to ∂J/∂x. A term from a node that
         depends on the samples is summed over them when x does not."""
         reduce = summed_over_samples and not self.tape.samplewise[x]
-        term = f"np.sum({code})" if reduce else code
+        term = f"_np.sum({code})" if reduce else code
         if self.entries[x].kind == "leaf":
-            return f"    G[{self.position[x]}] += {term}"
+            return f"    _G[{self.position[x]}] += {term}"
         unit, column = self.unit_of[x]
         if unit.kind != "single":
             return f"    dJ_d{unit.name}[:, {column}] += {term}"
@@ -272,7 +278,7 @@ class _Plan:
         """The line that adds code, an array of len(picks) columns, to ∂J/∂unit's columns."""
         target = f"dJ_d{unit.name}"
         if len(set(picks)) < len(picks):  # a column twice: += would add only once
-            return f"    np.add.at({target}, (slice(None), {picks}), {code})"
+            return f"    _np.add.at({target}, (_np.s_[:], {picks}), {code})"
         if picks == list(range(len(unit.members))):
             return f"    {target} += {code}"
         return f"    {self.columns(unit, picks).replace(unit.name, target, 1)} += {code}"
@@ -304,19 +310,19 @@ class _Plan:
         xs: tuple[int, ...] = first.inputs[n : 2 * n]  # type: ignore[assignment]
         weights, bias, start, size = self.blocks[id(unit)]
         x = self.matrix(xs)
-        lines = [f"    G[{start}:{start + size}] += ({gradient}.T @ {x}).ravel()"]
+        lines = [f"    _G[{start}:{start + size}] += ({gradient}.T @ {x}).ravel()"]
         if bias:
             end = start + size + len(unit.members)
-            lines.append(f"    G[{start + size}:{end}] += {gradient}.sum(axis=0)")
+            lines.append(f"    _G[{start + size}:{end}] += {gradient}.sum(axis=0)")
         if not any(self.tape.receives[i] for i in xs):
             return lines
         owner = self.unit_of[xs[0]][0] if xs[0] in self.unit_of else None
         if owner is not None and x.startswith(owner.name) and owner.kind != "single":
             picks = [self.unit_of[i][1] for i in xs]
             return [*lines, self.add_columns(owner, picks, f"{gradient} @ {weights}")]
-        lines.append(f"    dX = {gradient} @ {weights}")
+        lines.append(f"    _dX = {gradient} @ {weights}")
         return lines + [
-            self.add_to(i, f"dX[:, {k}]", True, defined)
+            self.add_to(i, f"_dX[:, {k}]", True, defined)
             for k, i in enumerate(xs) if self.tape.receives[i]
         ]  # fmt: skip
 
@@ -332,29 +338,29 @@ class _Plan:
         if not self.tape.receives[root]:
             return []
         if self.entries[root].kind == "leaf":
-            return [f"    G[{self.position[root]}] += N"]
+            return [f"    _G[{self.position[root]}] += _N"]
         unit, column = self.unit_of[root]
         if unit.kind != "single":
             return [f"    dJ_d{unit.name}[:, {column}] += 1.0"]
         defined.add(root)
-        ones = "np.ones(N)" if self.tape.samplewise[root] else "float(N)"
+        ones = "_np.ones(_N)" if self.tape.samplewise[root] else "_float(_N)"
         return [f"    dJ_d{unit.name} = {ones}"]
 
     def backward(self) -> list[str]:
-        lines = ["    # backward: ∂J/∂(each unit), from J down; the leaves' gradients gather in G",
-                 f"    G = np.zeros({len(self.layout)})"]  # fmt: skip
+        lines = ["    # backward: ∂J/∂(each unit), from J down; the leaves' gradients gather in _G",
+                 f"    _G = _np.zeros({len(self.layout)})"]  # fmt: skip
         active = [u for u in self.units if self.does_backward(u)]
         fused = [u for u in active if u.kind != "single"]
-        lines += [f"    dJ_d{u.name} = np.zeros_like({u.name})" for u in fused]
+        lines += [f"    dJ_d{u.name} = _np.zeros_like({u.name})" for u in fused]
         defined: set[int] = set()
         lines += self.seed(defined)
         for unit in reversed(active):
             lines += self.backward_lines(unit, defined)
-        lines.append("    if not finite(G):\n        raise Fallback")
-        lines.append("    for leaf, g in zip(LEAVES, G.tolist()):\n        leaf.grad += g")
+        lines.append("    if not _finite(_G):\n        raise _Fallback")
+        lines.append("    for _leaf, _g in _zip(_LEAVES, _G.tolist()):\n        _leaf.grad += _g")
         root = self.code(self.tape.root)
         samplewise = self.tape.samplewise[self.tape.root]
-        total = f"float(np.sum({root}))" if samplewise else f"float({root}) * N"
+        total = f"_float(_np.sum({root}))" if samplewise else f"_float({root}) * _N"
         return [*lines, f"    return {total}"]
 
 
@@ -369,7 +375,7 @@ def _finite(*arrays: Any) -> bool:
 
 
 def batch_source(tape: Tape) -> str:
-    """The source of `replay(IN, N)` for tape (made once)."""
+    """The source of `_replay(_IN, _N)` for tape (made once)."""
     if "numpy source" not in tape.cache:
         plan = _Plan(tape)
         lines = plan.forward() + plan.backward()
@@ -380,11 +386,12 @@ def batch_source(tape: Tape) -> str:
 
 
 def batch_function(tape: Tape) -> Callable[[Any, int], float]:
-    """replay(IN, N) -> Σ J over the N samples (rows of IN); adds to the leaves' .grad."""
+    """_replay(IN, N) -> Σ J over the N samples (rows of IN); adds to the leaves' .grad."""
     if "numpy" not in tape.cache:
         source = batch_source(tape)
-        namespace = {"np": np, "Stale": Stale, "Fallback": Fallback, "finite": _finite,
-                     "LEAVES": tape.cache["numpy leaves"]}  # fmt: skip
+        namespace = {**HELPERS, "_np": np, "_Stale": Stale, "_Fallback": Fallback,
+                     "_finite": _finite, "_zip": zip,
+                     "_LEAVES": tape.cache["numpy leaves"]}  # fmt: skip
         tape.cache["numpy"] = compile_source(source, namespace, "batch replay")
     function: Callable[[Any, int], float] = tape.cache["numpy"]
     return function
@@ -414,13 +421,7 @@ def batch(columns: tuple[object, ...], who: str) -> Batch:
                 f"{who}: argument {k} must be a list with one entry per sample, "
                 f"got {type(column).__name__} {column!r:.60}"
             )
-        try:
-            array = np.asarray(column, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"{who}: argument {k} must hold, per sample, a number or a list of numbers "
-                f"of one shape (Values are not batched: call the step per sample) ({error})"
-            ) from None
+        array = _numbers(column, f"{who}: argument {k}")
         n = len(arrays[0]) if arrays else len(array) if array.ndim else 0
         if array.ndim == 0 or len(array) != n or n == 0:
             raise ValueError(
@@ -430,6 +431,32 @@ def batch(columns: tuple[object, ...], who: str) -> Batch:
         arrays.append(array)
     n = len(arrays[0])
     return Batch(n, np.concatenate([a.reshape(n, -1) for a in arrays], axis=1), arrays)
+
+
+def _numbers(column: object, where: str) -> Any:
+    """column as an array of floats, or a TypeError naming it: it must hold real numbers
+    only, nested in one shape. Bools and numeric strings are refused, as the step refuses
+    them (NumPy would read True as 1.0 and "1.5" as 1.5)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "iuf":
+        return column.astype(float)
+    try:
+        cells = np.asarray(column, dtype=object)
+    except ValueError as error:  # arrays of several shapes, which NumPy cannot lay out
+        raise TypeError(f"{where} must hold numbers in one shape per sample ({error})") from None
+    # one look per kind of cell, not per cell; a cell that is a list: the samples differ
+    # in shape
+    for kind in set(map(type, cells.flat)):
+        if issubclass(kind, (bool, np.bool_)) or not issubclass(kind, numbers.Real):
+            cell = next(c for c in cells.flat if type(c) is kind)
+            hint = " (Values are not batched: call the step per sample)"
+            raise TypeError(
+                f"{where} must hold, per sample, a number or a list of numbers of one shape, "
+                f"got {kind.__name__} {cell!r:.60}{hint if issubclass(kind, Value) else ''}"
+            )
+    try:
+        return cells.astype(float)
+    except OverflowError:  # an int too large for a float
+        raise ValueError(f"{where} holds a number too large for a float") from None
 
 
 def run(tape: Tape, data: Batch) -> float:

@@ -1,8 +1,8 @@
 """A tape as straight-line Python: one line per node forward, one per edge backward.
 
-    def replay(numbers, L):
-        x_1, x_2, y_1, y_2 = numbers
-        Θ2_11 = L[0].data
+    def _replay(_numbers, _L):
+        x_1, x_2, y_1, y_2 = _numbers
+        Θ2_11 = _L[0].data
         ...
         z2_1 = Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1
         a2_1 = z2_1 if z2_1 > 0.0 else 0.0
@@ -22,8 +22,15 @@ What the straight line leaves out it checks: each guard (a comparison f made) ra
 gradient, raises `Fallback` before any `.grad` is written (the caller then reruns the step
 eagerly, which raises the engine's error or applies its zero rule).
 
-The source is generated from our own tape and rule table, never from user text, and
-compiled with `compile()`/`exec` by `compile_source`.
+The variables are the nodes' names (codenames.py) and their gradients' (`dJ_d` + name);
+every other name the code uses is its own and starts with `_` (`_L`, the leaves; `_k`, the
+sample; `_exp`, the engine's helper), which no node's name does, so a parameter labelled
+`k` or `exp` cannot hide one. The builtins it calls are bound under such names too
+(`_range`, `_sum`).
+
+The source is generated from our own tape and rule table, never from user text (not even
+the file name of a comparison, which the error messages read from the tape), and compiled
+with `compile()`/`exec` by `compile_source`.
 """
 
 from __future__ import annotations
@@ -41,9 +48,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .fastpaths import FLOAT_NAMES
 from .repeats import Repeat, find_repeat
-from .ruleexpr import Code, assignment_lines, slope_code, sum_of
+from .ruleexpr import HELPERS, Code, assignment_lines, slope_code, sum_of
 from .tape import Fallback, Guard, Stale, Tape
 
 __all__ = ["compile_source", "contribution", "python_source", "replay_function"]
@@ -53,7 +59,7 @@ _HERE = str(Path(__file__).resolve().parent)
 
 
 def compile_source(source: str, namespace: dict[str, Any], shown: str) -> Callable[..., Any]:
-    """The function `replay` that source defines.
+    """The function `_replay` that source defines, with namespace as its globals.
 
     Tracebacks show the generated lines: the source is registered with linecache under a
     name of its own, and unregistered when the function is dropped. The name starts
@@ -63,7 +69,7 @@ def compile_source(source: str, namespace: dict[str, Any], shown: str) -> Callab
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     scope = dict(namespace)
     exec(compile(source, filename, "exec"), scope)  # our own tape, never user text
-    function: Callable[..., Any] = scope["replay"]
+    function: Callable[..., Any] = scope["_replay"]
     weakref.finalize(function, linecache.cache.pop, filename, None)
     return function
 
@@ -74,18 +80,19 @@ def _finite(values: tuple[float, ...]) -> bool:
 
 
 _NAMESPACE: dict[str, Any] = {
-    **FLOAT_NAMES, "Stale": Stale, "Fallback": Fallback, "finite": _finite,
+    **HELPERS, "_Stale": Stale, "_Fallback": Fallback, "_finite": _finite,
+    "_range": range, "_reversed": reversed,
 }  # fmt: skip
 
 
 def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], float]:
-    """replay(numbers, leaves) -> J: the compiled `python_source(tape)` (made once)."""
+    """_replay(numbers, leaves) -> J: the compiled `python_source(tape)` (made once)."""
     if "python" not in tape.cache:
         namespace = dict(_NAMESPACE)
         repeat = find_repeat(tape)
         if repeat is not None:
-            namespace["SLOTS"] = repeat.slots
-            namespace["GET"] = [operator.itemgetter(*s) if s else None for s in repeat.slots]
+            namespace["_SLOTS"] = repeat.slots
+            namespace["_GET"] = [operator.itemgetter(*s) if s else None for s in repeat.slots]
         source = python_source(tape, repeat)
         tape.cache["python source"] = source
         tape.cache["python"] = compile_source(source, namespace, "replay")
@@ -116,11 +123,11 @@ def _is_atom(shape: str) -> bool:
 
 
 def python_source(tape: Tape, repeat: Repeat | None = None) -> str:
-    """The source of `replay(numbers, L)`: forward, checks, backward, and the write-back
+    """The source of `_replay(_numbers, _L)`: forward, checks, backward, and the write-back
     of the leaves' gradients (with a loop over the samples if `repeat` found them)."""
     if repeat is not None:
         return looped_source(tape, repeat)
-    lines = ["def replay(numbers, L):", *_reads(tape)]
+    lines = ["def _replay(_numbers, _L):", *_reads(tape)]
     guards = _guards_by_position(tape)
     for i in _read_entries(tape):
         lines += guards.pop(i, [])
@@ -130,7 +137,7 @@ def python_source(tape: Tape, repeat: Repeat | None = None) -> str:
             lines += _forward_lines(tape, i)
             lines += guards.pop(i, [])
     checked = ", ".join(tape.names[i] for i in tape.must_be_finite())
-    lines.append(f"    if not finite(({checked},)):\n        raise Fallback")
+    lines.append(f"    if not _finite(({checked},)):\n        raise _Fallback")
     lines += _backward_lines(tape)
     lines.append(f"    return {tape.names[tape.root]}")
     return "\n".join(lines) + "\n"
@@ -151,10 +158,10 @@ def _reads(tape: Tape, numbers: bool = True) -> list[str]:
     if not by_slot:
         pass
     elif len(by_slot) <= 12:
-        lines.append(f"    {', '.join(by_slot)}{',' if len(by_slot) == 1 else ''} = numbers")
+        lines.append(f"    {', '.join(by_slot)}{',' if len(by_slot) == 1 else ''} = _numbers")
     else:
-        lines += [f"    {n} = numbers[{k}]" for k, n in enumerate(by_slot) if n != "_"]
-    lines += [f"    {e.name} = L[{e.slot}].data" for e in tape.entries if e.kind == "leaf"]
+        lines += [f"    {n} = _numbers[{k}]" for k, n in enumerate(by_slot) if n != "_"]
+    lines += [f"    {e.name} = _L[{e.slot}].data" for e in tape.entries if e.kind == "leaf"]
     return lines
 
 
@@ -173,12 +180,10 @@ def _forward_lines(tape: Tape, i: int) -> list[str]:
 
 
 def _guard_line(tape: Tape, index: int, guard: Guard) -> str:
-    names = tape.names
-    test = guard.describe(names)
-    where = f"  # {guard.site}"
+    test = guard.describe(tape.names)
     if guard.outcome:
-        return f"    if not ({test}):{where}\n        raise Stale({index})"
-    return f"    if {test}:{where}\n        raise Stale({index})"
+        return f"    if not ({test}):  # guard {index}\n        raise _Stale({index})"
+    return f"    if {test}:  # guard {index}\n        raise _Stale({index})"
 
 
 def _guards_by_position(tape: Tape) -> dict[int, list[str]]:
@@ -201,7 +206,7 @@ def _backward_lines(tape: Tape) -> list[str]:
 
 def _leaf_reads(tape: Tape, leaves: list[int]) -> list[str]:
     entries = tape.entries
-    return [f"    dJ_d{entries[i].name} = L[{entries[i].slot}].grad" for i in leaves]
+    return [f"    dJ_d{entries[i].name} = _L[{entries[i].slot}].grad" for i in leaves]
 
 
 def _seed(tape: Tape, defined: set[int]) -> list[str]:
@@ -252,8 +257,8 @@ def _write_back(tape: Tape, leaves: list[int]) -> list[str]:
     names, entries = tape.names, tape.entries
     grads = ", ".join(f"dJ_d{names[i]}" for i in leaves)
     return [
-        f"    if not finite(({grads},)):\n        raise Fallback",
-        *(f"    L[{entries[i].slot}].grad = dJ_d{names[i]}" for i in leaves),
+        f"    if not _finite(({grads},)):\n        raise _Fallback",
+        *(f"    _L[{entries[i].slot}].grad = dJ_d{names[i]}" for i in leaves),
     ]
 
 
@@ -278,12 +283,12 @@ def _sample_inputs(tape: Tape, repeat: Repeat) -> str:
     if not names:
         return "        pass"
     if len(names) == 1:
-        return f"        {names[0]} = numbers[SLOTS[k][0]]"
-    return f"        {', '.join(names)} = GET[k](numbers)"
+        return f"        {names[0]} = _numbers[_SLOTS[_k][0]]"
+    return f"        {', '.join(names)} = _GET[_k](_numbers)"
 
 
 def looped_source(tape: Tape, repeat: Repeat) -> str:
-    """The source of `replay(numbers, L)` for J = g(Σₖ tₖ) over alike samples: one
+    """The source of `_replay(_numbers, _L)` for J = g(Σₖ tₖ) over alike samples: one
     sample's code in a loop. The samples are visited last to first, as backward() visits
     them, so the gradients add up in its order. If ∂J/∂Σ is a constant (J = Σ, or Σ/n),
     each sample runs forward and backward in one pass; else a first loop runs forward and
@@ -296,22 +301,22 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     backward = repeat.total in tape.backward
     leaves = _leaves_with_gradient(tape)
     defined = set(leaves)
-    lines = ["def replay(numbers, L):", *_reads(tape, numbers=False), *_leaf_reads(tape, leaves)]
-    lines.append(f"    TERMS = [0.0] * {repeat.n}")
+    lines = ["def _replay(_numbers, _L):", *_reads(tape, numbers=False), *_leaf_reads(tape, leaves)]
+    lines.append(f"    _TERMS = [0.0] * {repeat.n}")
     if one_pass:
         lines += ["    # backward from J to Σ, whose ∂J/∂Σ does not depend on the samples",
                   *_seed(tape, defined), *_edge_lines(tape, chain, defined)]  # fmt: skip
     else:
-        lines.append(f"    SAVED = [()] * {repeat.n}")
+        lines.append(f"    _SAVED = [()] * {repeat.n}")
     order = range(repeat.n - 1, -1, -1) if one_pass else range(repeat.n)
     lines += ["    # sample by sample: sample 0's names stand for each sample's values",
-              f"    for k in {_range_code(order)}:", _sample_inputs(tape, repeat)]  # fmt: skip
+              f"    for _k in {_range_code(order)}:", _sample_inputs(tape, repeat)]  # fmt: skip
     lines += _indented([line for i in body for line in _forward_lines(tape, i)])
     sample_checks = [names[i] for i in tape.must_be_finite() if i in in_sample]
     if sample_checks:
         checked = ", ".join(sample_checks)
-        lines.append(f"        if not finite(({checked},)):\n            raise Fallback")
-    lines.append(f"        TERMS[k] = {names[repeat.term]}")
+        lines.append(f"        if not _finite(({checked},)):\n            raise _Fallback")
+    lines.append(f"        _TERMS[_k] = {names[repeat.term]}")
     saved = ", ".join(names[i] for i in body)
     sample_backward = [f"        dJ_d{names[repeat.term]} = dJ_d{names[repeat.total]}",
                        *_indented(_edge_lines(tape, [i for i in tape.backward if i in in_sample],
@@ -319,18 +324,18 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     if one_pass:
         lines += sample_backward if backward else []
     else:
-        lines.append(f"        SAVED[k] = ({saved},)")
-    lines.append(f"    {names[repeat.total]} = {sum_of('TERMS')}")
+        lines.append(f"        _SAVED[_k] = ({saved},)")
+    lines.append(f"    {names[repeat.total]} = {sum_of('_TERMS')}")
     lines += [line for i in reversed(repeat.chain) for line in _forward_lines(tape, i)]
     outside = {*repeat.chain, repeat.total}
     others = [names[i] for i in tape.must_be_finite()
               if i in outside or entries[i].kind == "leaf"]  # fmt: skip
-    lines.append(f"    if not finite(({', '.join(others)},)):\n        raise Fallback")
+    lines.append(f"    if not _finite(({', '.join(others)},)):\n        raise _Fallback")
     if backward and not one_pass:
         lines += ["    # backward, sample by sample, last to first", *_seed(tape, defined),
                   *_edge_lines(tape, chain, defined),
-                  f"    for k in reversed(range({repeat.n})):", _sample_inputs(tape, repeat),
-                  f"        {saved}, = SAVED[k]", *sample_backward]  # fmt: skip
+                  f"    for _k in _reversed(_range({repeat.n})):", _sample_inputs(tape, repeat),
+                  f"        {saved}, = _SAVED[_k]", *sample_backward]  # fmt: skip
     lines += _write_back(tape, leaves)
     return "\n".join([*lines, f"    return {names[tape.root]}"]) + "\n"
 
@@ -351,4 +356,4 @@ def _is_number(code: str) -> bool:
 
 
 def _range_code(order: range) -> str:
-    return f"range({order.stop})" if order.step == 1 else f"reversed(range({order.start + 1}))"
+    return f"_range({order.stop})" if order.step == 1 else f"_reversed(_range({order.start + 1}))"

@@ -16,6 +16,11 @@ The n-ary ops `sum` and `dot` have no rule text (their functions are written by 
 engine.py: a lambda for `sum`, `_dot` and `_d_dot`); `NARY` below writes their code, once,
 for both flavours, and a test checks it against those functions.
 
+Every name the code calls (the rule's helpers, `float`, `abs`, `sum`, NumPy) is written
+with a leading `_` (`_exp`, `_np.where`) and bound in `HELPERS` (NumPy by npcode.py): the
+generated code's own names all start with `_`, which no node's name does
+(codenames.identifier), so that a parameter labelled `exp` cannot hide the helper.
+
 Only our own rule table and names we generate reach this module, and the folding
 evaluates only expressions made of that table's constants and helpers.
 """
@@ -24,13 +29,15 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .engine import OPS
 from .fastpaths import FLOAT_NAMES, Rule
 
-__all__ = ["NARY", "domain_code", "slope_code", "sum_of", "value_code"]
+__all__ = ["HELPERS", "NARY", "domain_code", "slope_code", "sum_of", "value_code"]
 
 #: The constructs a rule may use; a new rule with anything else fails loudly, here.
 _ALLOWED = (
@@ -40,6 +47,11 @@ _ALLOWED = (
 )  # fmt: skip
 _NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "power": "power",
                 "abs": "abs", "inf": "inf"}  # fmt: skip
+#: The functions the generated code calls, under the names it calls them by: the rules'
+#: helpers and the builtins it uses, each with a leading `_` (see the module doc).
+HELPERS: dict[str, Any] = {
+    f"_{name}": f for name, f in {**FLOAT_NAMES, "float": float, "abs": abs, "sum": sum}.items()
+}
 # Python 3.12's sum() adds floats with compensation; before, it adds left to right, as `+`.
 _SUM_IS_PLAIN = sum((1e100, 1.0, -1e100), 0.0) == 0.0
 
@@ -90,7 +102,7 @@ def assignment_lines(name: str, op: str, inputs: Sequence[Code], numpy: bool = F
     (outside it, the replay raises `Fallback` and the step runs eagerly)."""
     domain = domain_code(op, inputs, numpy)
     check = [] if domain is None else [
-        f"    if not {'np.all' if numpy else ''}({domain}):\n        raise Fallback"
+        f"    if not {'_np.all' if numpy else ''}({domain}):\n        raise _Fallback"
     ]
     return [*check, f"    {name} = {value_code(op, inputs, numpy)}"]
 
@@ -103,11 +115,17 @@ def _pattern(inputs: Sequence[Code]) -> tuple[float | None, ...]:
     return tuple(None if isinstance(x, str) else x for x in inputs)
 
 
+_PLACEHOLDER = re.compile(r"\b_in(\d+)_\b|\b_out_\b")
+
+
 def _filled(template: str, inputs: Sequence[Code], out: str = "") -> str:
-    for k, x in enumerate(inputs):
-        if isinstance(x, str):
-            template = template.replace(f"_in{k}_", x)
-    return template.replace("_out_", out)
+    """template with its placeholders replaced in one pass: a name put in is never searched
+    again (a node named `x_in1_` stays itself)."""
+
+    def code(match: re.Match[str]) -> str:
+        return out if match[1] is None else str(inputs[int(match[1])])
+
+    return _PLACEHOLDER.sub(code, template)
 
 
 @functools.cache
@@ -131,7 +149,7 @@ def _template(
     if not parts:
         return "True"
     if numpy:
-        return functools.reduce(lambda a, b: f"np.logical_and({a}, {b})", parts)
+        return functools.reduce(lambda a, b: f"_np.logical_and({a}, {b})", parts)
     return " and ".join(f"({p})" for p in parts)
 
 
@@ -142,6 +160,7 @@ def _rewrite(
     tree = _Fold().visit(tree)
     if numpy:
         tree = _ToNumpy().visit(tree)
+    tree = _Own().visit(tree)
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
@@ -213,8 +232,16 @@ def _constant(node: ast.AST) -> bool:
     return True
 
 
+class _Own(ast.NodeTransformer):
+    """The helpers' names as the generated code binds them: exp -> _exp (see HELPERS)."""
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        own = f"_{node.id}"
+        return ast.Name(own, node.ctx) if own in HELPERS else node
+
+
 def _np(attribute: str) -> ast.expr:
-    return ast.Attribute(ast.Name("np", ast.Load()), attribute, ast.Load())
+    return ast.Attribute(ast.Name("_np", ast.Load()), attribute, ast.Load())
 
 
 def _np_call(function: str, *args: ast.expr) -> ast.expr:
@@ -258,12 +285,12 @@ def _plus(terms: Sequence[str]) -> str:
         return "0.0"
     if _SUM_IS_PLAIN and len(terms) <= 100:  # the same additions, in the same order
         return " + ".join(terms)
-    return f"sum(({', '.join(terms)},), 0.0)"  # a flat tuple: no deep nesting to compile
+    return f"_sum(({', '.join(terms)},), 0.0)"  # a flat tuple: no deep nesting to compile
 
 
 def sum_of(terms: str) -> str:
     """The code of Σ terms for a list held in a variable, as the engine's sum adds."""
-    return f"sum({terms}, 0.0)"
+    return f"_sum({terms}, 0.0)"
 
 
 def _dot_value(inputs: list[str]) -> str:

@@ -21,6 +21,8 @@ grad mode) is the key a tape is valid for.
 
 from __future__ import annotations
 
+import itertools
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,17 +31,16 @@ from typing import Any
 from . import modes, tracehook
 from .codenames import ACTIVATION_OPS, Namer, identifier, op_name
 from .collector import no_gc
-from .engine import Value, topological_order
+from .engine import OPS, Value, topological_order
+from .functional import _single_value
 from .validation import real_number
 
-__all__ = ["Entry", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
+__all__ = ["Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
 
-#: Names the generated code uses itself; no node may take them.
-RESERVED = {
-    "numbers", "L", "np", "Stale", "NotFinite", "finite", "check_domain", "DOMAIN", "Value",
-    "exp", "log", "sqrt", "tanh", "power", "zero", "signed_inf", "inf", "float", "abs",
-    "sum", "replay", "N", "P", "G", "IN", "J",
-}  # fmt: skip
+#: Names no other node may take: J, the root's. The generated code's own names (its
+#: arguments, loop variables, helpers and builtins) all start with `_`, which no node's
+#: name does (codenames.Namer), so they need no list here that could fall behind it.
+RESERVED = frozenset({"J"})
 
 
 class Stale(Exception):
@@ -51,14 +52,42 @@ class Stale(Exception):
         self.samples = samples  # for .sum: which samples failed it
 
 
+class FailedOnValues(Exception):
+    """f raised (the cause) while it ran on the Values standing for its arguments."""
+
+
 class Fallback(Exception):
     """Raised by a replay that met a non-finite number or left an op's domain: the step
     is rerun eagerly, which raises the engine's own error (or applies its zero rule)."""
 
 
-#: Ops whose result can be finite though an input is not: relu(-inf) = 0, relu(nan) = 0,
-#: tanh(inf) = 1, 1 / inf = 0, 2 ** -inf = 0, …
-MASKING_OPS = frozenset({"relu", "tanh", "sigmoid", "exp", "/", "**"})
+def _masking_ops() -> frozenset[str]:
+    """The ops whose result can be finite though an input is not: relu(-inf) = 0,
+    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, slope=inf) = 1, …
+
+    A replay checks only J and a few nodes for NaN and ±inf (Tape.must_be_finite): the
+    inputs of these ops must be among them, or an overflow the engine would refuse could
+    vanish inside one. So the set is found by running each op's forward in engine.OPS with
+    one input at ±inf or NaN and the others finite, not kept by hand beside the rules,
+    where a new op (or a new input of an op) would be missed."""
+    probes, finite = (math.inf, -math.inf, math.nan), (0.0, 1.0, -1.0, 2.0, 0.5, -2.5)
+    found = set()
+    for name, op in OPS.items():
+        arity = op.rule.arity if op.rule is not None else 3  # the n-ary ops: with three
+        for position, probe in itertools.product(range(arity), probes):
+            for others in itertools.product(finite, repeat=arity - 1):
+                args = [*others[:position], probe, *others[position:]]
+                try:
+                    out = op.forward(*args)
+                except (ArithmeticError, ValueError):
+                    continue  # refused: a replay meets the same error, or its domain check
+                if math.isfinite(out):
+                    found.add(name)
+    return frozenset(found)
+
+
+#: Ops whose result can be finite though an input is not (see _masking_ops).
+MASKING_OPS = _masking_ops()
 
 
 @dataclass
@@ -206,10 +235,12 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
     number_proxies = [Value(x) for x in numbers_in]
     value_proxies = [Value(v.data, v.label) for v in values_in]
     recorder = _Recorder()
-    with no_gc(), tracehook.recording(recorder):
-        out = f(*_rebuild(args, number_proxies, value_proxies))
-    if not isinstance(out, Value):
-        raise TypeError(f"compile: f must return a Value, got {type(out).__name__} {out!r:.60}")
+    try:
+        with no_gc(), tracehook.recording(recorder):
+            result = f(*_rebuild(args, number_proxies, value_proxies))
+    except Exception as error:
+        raise FailedOnValues from error
+    out = _single_value(result, "compile")
     arguments = {id(p): ("input", i) for i, p in enumerate(number_proxies)}
     arguments.update({id(p): ("leaf", i) for i, p in enumerate(value_proxies)})
     builder = _Builder(recorder, arguments)

@@ -72,7 +72,8 @@ def fit(
     - `xs`, `ys`: one entry per sample, each a list of numbers or a single number
       (wrapped as a one-element list, handy for `data.quadratic()`). Any real numbers
       do, NumPy's included: a NumPy array of samples works.
-    - `loss`: J(outputs, targets) → Value; default `half_squared_error`, Σ ½(a − y)².
+    - `loss`: J(outputs, targets) → Value; default `half_squared_error`, Σ ½(a − y)². Its
+      `check_targets`, if it has one (see losses.py), checks all targets before training.
     - `optimizer`: default `SGD(model.parameters(), lr=0.01)`.
     - `epochs`: passes over the data (default 100).
     - `batch_size`: None (default) is full batch, one step per epoch; otherwise batches
@@ -95,7 +96,7 @@ def fit(
     inputs, targets = _check_samples(model, xs, ys)
     epochs = whole_number(epochs, "fit epochs")
     size = len(inputs) if batch_size is None else whole_number(batch_size, "fit batch_size")
-    optimizer = _check_loss_and_optimizer(model, loss, optimizer)
+    optimizer = _check_loss_and_optimizer(model, loss, optimizer, targets)
     from tqdm.auto import trange  # imported here, so that `import autograd_lite` stays light
 
     run = _runner(model, loss, compile)
@@ -199,10 +200,18 @@ def r_squared(targets: Sequence[float], predictions: Sequence[float]) -> float:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _check_loss_and_optimizer(model: Model, loss: Loss, optimizer: Optimizer | None) -> Optimizer:
-    """The optimizer to use (default: SGD with α = 0.01), once loss and optimizer are checked."""
+def _check_loss_and_optimizer(
+    model: Model, loss: Loss, optimizer: Optimizer | None, targets: Batch
+) -> Optimizer:
+    """The optimizer to use (default: SGD with α = 0.01), once loss and optimizer are checked,
+    and the targets, by the loss's `check_targets` if it has one: all of them, before any
+    step, for eager and compiled training alike (a compiled step reads a target's number
+    only when it traces)."""
     if not callable(loss):
         raise ValueError(f"fit loss must be a function (outputs, targets) -> Value, got {loss!r}")
+    check_targets = getattr(loss, "check_targets", None)
+    if check_targets is not None:
+        check_targets(targets)
     if optimizer is None:
         return SGD(model.parameters(), lr=0.01)
     if not isinstance(optimizer, Optimizer):

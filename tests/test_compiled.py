@@ -3,6 +3,8 @@ replay could be stale."""
 
 from __future__ import annotations
 
+import ast
+import keyword
 import linecache
 import math
 import random
@@ -19,8 +21,10 @@ from autograd_lite import Value, engine, nodes
 from autograd_lite.compiled import BranchError
 from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
+from autograd_lite.npcode import _Plan
 from autograd_lite.optim import SGD
-from autograd_lite.ruleexpr import NARY, slope_code, value_code
+from autograd_lite.ruleexpr import HELPERS, NARY, slope_code, value_code
+from autograd_lite.tape import MASKING_OPS, RESERVED, Tape
 
 
 def close(a: float, b: float, rel: float = 1e-12) -> bool:
@@ -91,7 +95,7 @@ def test_full_batch_step_matches_eager_after_optimizer_steps() -> None:
     expected = eager_grads(batch, params, new_xs, new_ys)
     assert compiled_grads(step, params, new_xs, new_ys) == expected
     assert step.traces == 1
-    assert "for k in reversed(range(20)):" in step.source  # the samples became a loop
+    assert "for _k in _reversed(_range(20)):" in step.source  # the samples became a loop
 
 
 def test_leaves_accumulate_like_backward() -> None:
@@ -126,6 +130,23 @@ def test_value_arguments_get_gradients() -> None:
     p.grad = 0.0
     f(a2, a2).backward()
     assert a.grad == a2.grad
+
+
+def test_a_value_argument_with_history_passes_the_gradient_on() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    step = al.compile(lambda v: v * v)
+    ab = a * b
+    assert step(ab) == 36.0
+    assert (a.grad, b.grad, ab.grad) == (36.0, 24.0, 12.0)  # ∂J/∂a = 2ab·b, as eager
+    assert step(ab) == 36.0  # again: a and b accumulate, ab's grad is this pass's, as eager
+    a2, b2 = Value(2.0), Value(3.0)
+    ab2 = a2 * b2
+    (ab2 * ab2).backward()
+    (ab2 * ab2).backward()
+    assert (a.grad, b.grad, ab.grad) == (a2.grad, b2.grad, ab2.grad) == (72.0, 48.0, 12.0)
+    leaf = Value(6.0)
+    assert step(leaf) == 36.0 and leaf.grad == 12.0
+    assert _runs_of_f(step, leaf) == 0  # a leaf is replayed, as before
 
 
 def test_sum_matches_the_eager_sum() -> None:
@@ -180,17 +201,17 @@ def test_nary_code_is_the_engines_sum_and_dot(numbers: list[float]) -> None:
     names = [f"v{k}" for k in range(len(numbers))]
     scope = dict(zip(names, numbers))
     for op in ("sum", "dot"):
-        out = eval(NARY[op].value(names), {}, scope)  # our own table's code
+        out = eval(NARY[op].value(names), HELPERS, scope)  # our own table's code
         assert out == engine.OPS[op].forward(*numbers)
-        slopes = [eval(slope_code(op, k, names, "out"), {}, scope) for k in range(len(names))]
+        slopes = [eval(slope_code(op, k, names, "out"), HELPERS, scope) for k in range(len(names))]
         assert tuple(slopes) == tuple(engine.OPS[op].derivative(out, *numbers))
 
 
 def test_rule_code_comes_from_the_op_table() -> None:
     assert value_code("relu", ["z"]) == "z if z > 0.0 else 0.0"
-    assert value_code("relu", ["z"], numpy=True) == "np.where(z > 0.0, z, 0.0)"
+    assert value_code("relu", ["z"], numpy=True) == "_np.where(z > 0.0, z, 0.0)"
     assert slope_code("relu", 0, ["z"], "a") == "1.0 if z > 0.0 else 0.0"
-    assert slope_code("**", 0, ["s", 2.0], "o") == "2.0 * power(s, 1.0)"  # constants fold
+    assert slope_code("**", 0, ["s", 2.0], "o") == "2.0 * _power(s, 1.0)"  # constants fold
 
 
 def test_source_reads_as_the_chain_rule() -> None:
@@ -202,7 +223,133 @@ def test_source_reads_as_the_chain_rule() -> None:
     assert "z2_1 = Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1" in source
     assert "dJ_dΘ2_11 += dJ_dz2_1 * x_1" in source
     filename = step._latest().cache["python"].__code__.co_filename
-    assert linecache.getline(filename, 1).startswith("def replay(numbers, L):")
+    assert linecache.getline(filename, 1).startswith("def _replay(_numbers, _L):")
+
+
+# --- the generated code's own names ---------------------------------------------------------
+
+#: Names the generated code once used bare: each was a clash waiting for a label.
+OLD_TEMPLATE_NAMES = [
+    "numbers", "L", "np", "Stale", "NotFinite", "finite", "check_domain", "DOMAIN", "Value",
+    "exp", "log", "sqrt", "tanh", "power", "zero", "signed_inf", "inf", "float", "abs", "sum",
+    "replay", "N", "P", "G", "IN", "J", "k", "TERMS", "SAVED", "SLOTS", "GET", "range",
+    "reversed", "bad", "dX", "LEAVES", "leaf", "g", "zip", "slice",
+]  # fmt: skip
+N_LABELLED = 80
+
+
+def _labelled_steps(labels: list[str]) -> tuple[list[Value], list[tuple[al.Compiled, tuple]]]:  # type: ignore[type-arg]
+    """Parameters with these labels, and steps (with their arguments) whose generated code
+    takes every template: straight and looped Python, one and two passes, the sample's
+    numbers read one or several at a time, a guard, a fused layer, NumPy's column gradient
+    _dX. Each parameter is used after the guard and inside the loops."""
+    ps = [Value(0.05 + 0.1 * ((k % 7) - 3), label) for k, label in enumerate(labels)]
+    W, B, V, rest = ps[:6], ps[6:9], ps[9:11], ps[11:]
+
+    def sample(x: list, y: Value | float, guard: bool = False) -> Value:  # type: ignore[type-arg]
+        h = [z.tanh() for z in nodes.affine([W[0:2], W[2:4], W[4:6]], x, B)]
+        z = nodes.dot(V, [h[1], x[0] * h[2]])
+        if guard and z > -1e9:  # every parameter below is read after this guard
+            z = z * 1.0
+        h0, h1, h2 = h
+        square = h0 * h0 + 1.0
+        every_op = [square.log(), (square - 0.5).sqrt(), h1.sigmoid(), h1.relu(), abs(h2),
+                    h2.leaky_relu(), h0.exp() / square, -h2, square ** V[0]]  # fmt: skip
+        return (z - y) ** 2 + al.total([p * h0 for p in rest]) + al.total(every_op)
+
+    xs, ys = [[0.5, -0.25], [0.1, 0.7], [-0.3, 0.2]], [0.3, -0.2, 0.9]
+    steps = [
+        (al.compile(lambda x, y: sample(x, y, guard=True)), (xs[0], ys[0])),
+        (al.compile(lambda xs, ys: al.total(map(sample, xs, ys)).sqrt()), (xs, ys)),
+        (al.compile(lambda ys: al.total([sample([0.5, -0.25], y) for y in ys]) * 0.5), (ys,)),
+    ]
+    return ps, steps
+
+
+def _runs_of_f(step: al.Compiled, *args: object) -> int:
+    """How many times step(*args) ran f: 1 to trace it, 0 to replay it; more means the
+    replay fell back to eager mode."""
+    runs = []
+    f = step.f
+    step.f = lambda *a: runs.append(1) or f(*a)
+    try:
+        step(*args)
+    finally:
+        step.f = f
+    return len(runs)
+
+
+def _sources(step: al.Compiled) -> list[tuple[str, set[str]]]:
+    """step's sources, each with the names it may use besides the node names and the
+    `_` names: its gradients', and (NumPy) the fused units' (made by a Namer that knew
+    the node names)."""
+    tape: Tape = step._latest()
+    node_names = set(tape.names)
+    found = [(step.source, {f"dJ_d{n}" for n in node_names})]
+    if not tape.guards or step.f.__code__.co_argcount == 2:
+        plan = _Plan(tape)
+        plan.forward()  # names the fused layers' weights and biases
+        units = plan.namer.used - node_names - RESERVED - set(keyword.kwlist + keyword.softkwlist)
+        allowed = units | {f"dJ_d{n}" for n in units | node_names}
+        found.append((step.sum_source, allowed))
+    return found
+
+
+def _names_in(source: str) -> set[str]:
+    tree = ast.parse(source)
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
+    return names | {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+
+
+def test_every_name_in_generated_code_is_a_node_or_starts_with_an_underscore() -> None:
+    _, steps = _labelled_steps([f"p{k}" for k in range(N_LABELLED)])
+    for step, args in steps:
+        step(*args)
+        if step.f.__code__.co_argcount == 2 and not isinstance(args[1], list):
+            step.sum([args[0], args[0]], [args[1], -args[1]])
+        node_names = set(step._latest().names)
+        for source, allowed in _sources(step):
+            strays = {n for n in _names_in(source) - node_names - allowed if n[0] != "_"}
+            assert not strays, f"names neither a node's nor the code's own: {strays}"
+
+
+def test_labels_named_like_the_generated_codes_own_names_change_nothing() -> None:
+    _, steps = _labelled_steps([f"p{k}" for k in range(N_LABELLED)])
+    own: set[str] = set()
+    for step, args in steps:
+        step(*args)
+        own |= {n.lstrip("_") for src, _ in _sources(step) for n in _names_in(src) if n[0] == "_"}
+    labels = sorted((own | set(OLD_TEMPLATE_NAMES)) - {""})
+    assert len(labels) <= N_LABELLED
+    ps, steps = _labelled_steps(labels + [f"p{k}" for k in range(N_LABELLED - len(labels))])
+    for step, args in steps:
+        f = step.f
+        for _ in range(2):  # the trace's replay, then a replay of the stored code
+            assert compiled_grads(step, ps, *args) == eager_grads(f, ps, *args)
+        assert _runs_of_f(step, *args) == 0  # the numbers were the replay's, not eager mode's
+        assert step.traces == 1
+    step, (x, y) = steps[0]
+    columns = ([x, [0.2, -0.4]], [y, 0.1])
+    J, grads = sum_grads(step, ps, *columns)
+    J_eager, expected = eager_sum(step.f, ps, *columns)
+    assert close(J, J_eager) and all(close(g, e) for g, e in zip(grads, expected))
+
+
+def test_a_label_holding_a_placeholder_is_put_in_whole() -> None:
+    a, c = Value(2.0, "a_in1_b"), Value(5.0, "c_out_d")  # the rule templates' placeholders
+    step = al.compile(lambda x: (a * c * x).exp() * a)
+    assert compiled_grads(step, [a, c], 0.1) == eager_grads(step.f, [a, c], 0.1)
+    assert "a_in1_b * c_out_d" in step.source
+
+
+def test_a_bug_in_generated_code_is_raised_not_hidden_by_eager_mode() -> None:
+    p = Value(2.0)
+    step = al.compile(lambda x: x * p)
+    step(1.0)
+    step._latest().cache["python"] = lambda numbers, leaves: 1.0 + None  # a broken replay
+    with pytest.raises(TypeError, match="unsupported operand"):
+        step(1.0)
 
 
 # --- structure guards ------------------------------------------------------------------------
@@ -235,6 +382,20 @@ def test_sum_refuses_samples_on_different_branches_naming_the_line() -> None:
     p.grad = 0.0
     assert step.sum([-1.0, -2.0]) == pytest.approx(1.5)  # all on the other branch: retraced
     assert p.grad == pytest.approx(3.0)
+
+
+def test_a_file_name_never_reaches_the_generated_code() -> None:
+    text = "def f(x):\n    if x * 1.0 > 0.0:\n        return x * 2.0\n    return x * 3.0\n"
+    filename = 'user.py\n        raise SystemExit("a file name ran as code")\n#'
+    scope: dict = {}  # type: ignore[type-arg]
+    exec(compile(text, filename, "exec"), scope)  # our own test text
+    step = al.compile(scope["f"])
+    assert step(1.0) == 2.0 and step(-1.0) == -3.0 and step(2.0) == 4.0
+    assert step.sum([1.0, 2.0]) == 6.0
+    for source in (step.source, step.sum_source):
+        assert "user.py" not in source and "SystemExit" not in source
+    with pytest.raises(BranchError, match=r"user\.py"):  # the message reads it from the tape
+        step.sum([1.0, -1.0])
 
 
 def test_kinks_are_ops_not_branches() -> None:
@@ -306,6 +467,19 @@ def test_domain_errors_are_the_engines(f, x, error, op) -> None:  # type: ignore
     assert p.grad == 0.0  # nothing written
 
 
+def test_an_overflow_hidden_by_leaky_relus_slope_is_the_engines() -> None:
+    p = Value(1.0, "p")
+    step = al.compile(lambda w: p.leaky_relu(al.total([w]).exp()))  # slope e^w: a Value
+    assert compiled_grads(step, [p], 0.0) == eager_grads(step.f, [p], 0.0) == (1.0, [1.0])
+    p.grad = 0.0
+    with pytest.raises(OverflowError, match="exp overflows"):  # leaky_relu(1, inf) = 1
+        step(1000.0)
+    with pytest.raises(OverflowError, match="exp overflows"):
+        step.sum([0.0, 1000.0])
+    assert p.grad == 0.0  # nothing written
+    assert "leaky_relu" in MASKING_OPS  # found by running the rules, not listed by hand
+
+
 def test_zero_rule_and_detect_anomaly() -> None:
     p = Value(0.0)
     step = al.compile(lambda x: (x * p).sqrt())  # ∂sqrt/∂u = inf at u = 0
@@ -322,8 +496,13 @@ def test_bad_arguments_are_refused_by_name() -> None:
     step = al.compile(lambda x: x * 2.0)
     with pytest.raises(TypeError, match="argument 0"):
         step("a")
-    with pytest.raises(TypeError, match="f must return a Value"):
+    with pytest.raises(TypeError, match="compile needs f to return a single Value, got float"):
         al.compile(lambda x: 2.0)(1.0)
+    runs = []
+    listed = al.compile(lambda x: runs.append(1) or [x * 2.0])
+    with pytest.raises(TypeError, match="needs f to return a single Value, got list; reduce"):
+        listed(1.0)
+    assert len(runs) == 1  # traced once, not run again to look for an error of eager mode's
     with pytest.raises((TypeError, ValueError), match=r"step\.sum"):
         step.sum([[1.0], [1.0, 2.0]])
     with pytest.raises(TypeError, match="Values are not batched"):
@@ -332,6 +511,25 @@ def test_bad_arguments_are_refused_by_name() -> None:
         al.compile(lambda x, y: x * y).sum([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="not been traced"):
         al.compile(lambda x: x).source  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "column", [[True, False], ["1.5", "2"], [1.0, True], [[1.0, "2"]], [[1.0], [1.0, 2.0]]]
+)
+def test_sum_refuses_what_the_step_refuses(column: list) -> None:  # type: ignore[type-arg]
+    import numpy as np
+
+    w = Value(2.0)
+    step = al.compile(lambda x, y: w * x)
+    for refused in (column, np.array(column, dtype=object)):
+        with pytest.raises(TypeError, match=r"step\.sum: argument 1 must hold"):
+            step.sum([1.0] * len(column), refused)
+    if column != [[1.0], [1.0, 2.0]]:  # each sample alone is fine there; not so here:
+        with pytest.raises(TypeError, match="argument 1"):
+            step(1.0, column[-1])
+    with pytest.raises(TypeError, match=r"step\.sum: argument 0 must hold"):
+        step.sum(np.array([True, False]), [1.0, 2.0])  # a NumPy array of bools too
+    assert w.grad == 0.0 and step.traces == 0
 
 
 def test_step_needs_no_numpy() -> None:
@@ -383,7 +581,7 @@ def test_loops_over_samples_keep_eager_bits(head: str) -> None:
 
     step = al.compile(batch)
     assert compiled_grads(step, params, xs, ys) == eager_grads(batch, params, xs, ys)
-    assert ("SAVED" in step.source) == (head == "sqrt")  # ∂J/∂Σ depends on Σ: two passes
+    assert ("_SAVED" in step.source) == (head == "sqrt")  # ∂J/∂Σ depends on Σ: two passes
 
 
 def test_guards_on_parameters_alone() -> None:

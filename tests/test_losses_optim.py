@@ -96,6 +96,24 @@ def test_compiled_binary_cross_entropy_equals_eager_on_both_signs() -> None:
 def test_binary_cross_entropy_needs_targets_in_0_1() -> None:
     with pytest.raises(ValueError, match=r"targets in \[0, 1\], got 2.0 at index 1"):
         binary_cross_entropy_with_logits([Value(0.0), Value(1.0)], [1.0, 2.0])
+    check_targets = binary_cross_entropy_with_logits.check_targets  # type: ignore[attr-defined]
+    check_targets([[0.0, 1.0], [0.5, 0.25]])  # every sample's targets at once
+    with pytest.raises(ValueError, match=r"got -0.5 at index 1 of sample 2"):
+        check_targets([[0.0, 1.0], [0.5, 0.25], [1.0, -0.5]])
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_fit_checks_every_target_of_the_loss_before_training(compiled: bool) -> None:
+    from autograd_lite.nn import MLP
+
+    xs = [[0.1, 0.2], [0.3, -0.1], [0.5, 0.5], [-0.2, 0.4]]
+    ys = [0.0, 1.0, 1.0, 7.0]  # 7 is no probability; the first batch's targets are
+    model = MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"got 7.0 at index 0 of sample 3"):
+        al.fit(model, xs, ys, loss=binary_cross_entropy_with_logits, epochs=3, batch_size=2,
+               progress=False, compile=compiled)
+    assert [p.data for p in model.parameters()] == before  # not one step taken
 
 
 @pytest.mark.parametrize("loss", LOSSES)

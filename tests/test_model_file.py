@@ -236,6 +236,38 @@ def test_the_parameter_and_layer_limits_can_be_raised(tmp_path: Path) -> None:
     assert data_of(loaded) == data_of(MLP(2, [3, 1], seed=0))
 
 
+def test_what_a_bad_file_holds_is_quoted_at_most_60_characters_long(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    good = MLP(2, [3, 1], seed=0).to_dict()
+    bad_neuron = {"w": [0.0] * 2, "b": 0.0, "x": [1.0] * 200_000}
+    bad_bias = {"w": [0.0] * 2, "b": [[1.0] * 100_000]}
+    bad_weights = {"w": "w" * 100_000, "b": 0.0}
+    for neuron in (bad_neuron, bad_bias, bad_weights):
+        path.write_text(json.dumps({**good, "layers": [[neuron] * 3, good["layers"][1]]}))
+        with pytest.raises(ValueError, match=r"layers\[0\]\[0\]") as refused:
+            MLP.load(path)
+        assert len(str(refused.value)) < 250
+    for key in ("format", "version"):
+        path.write_text(json.dumps({**good, key: "v" * 100_000}))
+        with pytest.raises(ValueError, match=key) as refused:
+            MLP.load(path)
+        assert len(str(refused.value)) < 250
+
+
+@pytest.mark.parametrize("limit", ["max_bytes", "max_parameters", "max_layers"])
+@pytest.mark.parametrize("value", [None, 1.5, "100", True, 0])
+def test_the_limits_must_be_positive_whole_numbers(
+    tmp_path: Path, limit: str, value: object
+) -> None:
+    path, _ = saved(tmp_path)
+    model = MLP(2, [3, 1], seed=1)
+    with pytest.raises(ValueError, match=f"limit {limit} must be a"):
+        MLP.load(path, **{limit: value})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"limit {limit} must be a"):
+        model.load_parameters(path, **{limit: value})  # type: ignore[arg-type]
+    assert data_of(model) == data_of(MLP(2, [3, 1], seed=1))
+
+
 # --- the module ----------------------------------------------------------------------------
 
 

@@ -260,7 +260,9 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 
 # %% [markdown]
 # The variables are named after the labels: `z3_1` is $z^{(3)}_1$, `Θ2_11` is
-# $\Theta^{(2)}_{11}$, and `dJ_dz3_1` is $\partial J/\partial z^{(3)}_1 = \delta^{(3)}_1$. The
+# $\Theta^{(2)}_{11}$, and `dJ_dz3_1` is $\partial J/\partial z^{(3)}_1 = \delta^{(3)}_1$. Names
+# that start with `_` are the code's own (`_L` holds the leaves, `_power` is the engine's `power`):
+# no label becomes such a name, so no label can hide one. The
 # function reads the leaves' data, computes every node forward, checks that the results are
 # finite (if not, the engine runs the step instead), goes backward from `dJ_dJ = 1.0` and
 # writes each leaf's gradient back. Section 2's equations, and the lines that compute them:
@@ -268,7 +270,7 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 # | by hand (section 2) | generated line(s) |
 # |---|---|
 # | $z^{(2)}_1 = \Theta^{(2)}_{11} a^{(1)}_1 + \Theta^{(2)}_{12} a^{(1)}_2 + b^{(2)}_1$ | `z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1` |
-# | $\partial J/\partial a^{(3)}_1 = a^{(3)}_1 - y_1$ | `sub1 = a3_1 - y_1`; `dJ_dpow1 = dJ_dmul1 * 0.5` $= \tfrac12$; `dJ_dsub1 = dJ_dpow1 * (2.0 * power(sub1, 1.0))` $= \tfrac12 \cdot 2 \cdot (a^{(3)}_1 - y_1)$; `dJ_da3_1 = dJ_dsub1` |
+# | $\partial J/\partial a^{(3)}_1 = a^{(3)}_1 - y_1$ | `sub1 = a3_1 - y_1`; `dJ_dpow1 = dJ_dmul1 * 0.5` $= \tfrac12$; `dJ_dsub1 = dJ_dpow1 * (2.0 * _power(sub1, 1.0))` $= \tfrac12 \cdot 2 \cdot (a^{(3)}_1 - y_1)$; `dJ_da3_1 = dJ_dsub1` |
 # | $\delta^{(3)}_1 = \left(a^{(3)}_1 - y_1\right) g'\!\left(z^{(3)}_1\right)$ | `dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)` |
 # | $\left(\Theta^{(3)\top}\delta^{(3)}\right)_2 = \Theta^{(3)}_{22}\,\delta^{(3)}_2 + \Theta^{(3)}_{12}\,\delta^{(3)}_1$ | `dJ_da2_2 = 0.0`, then `dJ_da2_2 += dJ_dz3_2 * Θ3_22` and `dJ_da2_2 += dJ_dz3_1 * Θ3_12` |
 # | $\delta^{(2)}_1 = \left(\Theta^{(3)\top}\delta^{(3)}\right)_1 g'\!\left(z^{(2)}_1\right)$ | `dJ_dz2_1 = dJ_da2_1 * (1.0 if z2_1 > 0.0 else 0.0)` |
@@ -291,7 +293,7 @@ QUOTED = [  # the generated lines quoted above
     "z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1",
     "sub1 = a3_1 - y_1",
     "dJ_dpow1 = dJ_dmul1 * 0.5",
-    "dJ_dsub1 = dJ_dpow1 * (2.0 * power(sub1, 1.0))",
+    "dJ_dsub1 = dJ_dpow1 * (2.0 * _power(sub1, 1.0))",
     "dJ_da3_1 = dJ_dsub1",
     "dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)",
     "dJ_da2_2 = 0.0",

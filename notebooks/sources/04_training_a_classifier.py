@@ -130,8 +130,8 @@ plt.show()
 # %% [markdown]
 # The two curves coincide: the histories are equal number for number, and so are the trained
 # weights (both asserted above). The compiled code does the same float operations in the same
-# order as the eager forward pass and `backward()`. It can because the loss has no Python
-# `if` on a number: `binary_cross_entropy_with_logits` computes $\log(1 + e^{z})$ as
+# order as the eager forward pass and `backward()`. It can because the loss chooses no formula
+# by a Python `if` on a number: `binary_cross_entropy_with_logits` computes $\log(1 + e^{z})$ as
 # $\tfrac12 z + \tfrac12|z| + \log\left(1 + e^{-|z|}\right)$, which never overflows, and
 # $|z|$ is an op, which the generated code evaluates afresh at every step, like ReLU's gate.
 # Had the loss chosen between two formulas with `if z.data >= 0`, the trace would have kept
