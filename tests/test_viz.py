@@ -50,7 +50,7 @@ def test_the_facade_keeps_every_public_name() -> None:
         "draw_graph", "draw_network", "render", "save_graph", "backward_frames", "frame_images",
         "frame_strip", "frame_player", "save_frames", "format_for", "image_bytes", "PortableFigure",
         "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "DEFAULT_TIMEOUT", "FORMATS",
-        "MAX_UNITS_PER_LAYER",
+        "MAX_UNITS_PER_LAYER", "TimedDigraph",
     ):  # fmt: skip
         assert name in viz.__all__ and hasattr(viz, name), name
 
