@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from autograd_lite.demos import (
     DemoResult,
     demo_dataset,
     demo_target,
+    plots,
     run_demo,
     run_regression,
 )
@@ -76,6 +78,31 @@ def test_demo_trains_and_writes_three_images(demo: tuple[DemoResult, str, Path])
     graph = (out / "seed_graph.svg").read_text("utf-8")
     for label in ("Θ⁽²⁾₁₁", "b⁽³⁾₂", "z⁽²⁾₁", "a⁽³⁾₂", ">J<"):
         assert label in graph, label
+
+
+@pytest.mark.parametrize("plot", ["loss_curve", "regression"])
+def test_the_plots_are_written_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plot: str
+) -> None:
+    def draw(path: Path) -> Path:
+        if plot == "loss_curve":
+            return plots.loss_curve([2.0, 1.0, 0.5], path)
+        xs, ys = [0.0, 1.0], [0.0, 6.0]
+        return plots.regression(xs, ys, (ys, ys, ys), (1.0, 1.0, 1.0), [[0.5, 0.0], [1.0]], path)
+
+    target = tmp_path / "figure.png"
+    target.write_bytes(b"the old figure")
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)  # the write fails after the bytes are out
+    with pytest.raises(OSError, match="No space left"):
+        draw(target)
+    assert target.read_bytes() == b"the old figure"
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]  # no temporary file left
+    monkeypatch.undo()
+    assert draw(target) == target and target.read_bytes().startswith(PNG)
 
 
 def test_demo_dataset_follows_its_rule() -> None:
