@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite import cli, manual
+from autograd_lite import cli, manual, topological_order
 from autograd_lite.demos import (
     DEMO_EPOCHS,
     DEMO_X,
@@ -25,6 +25,7 @@ from autograd_lite.demos import (
     plots,
     run_demo,
     run_regression,
+    seed_loss,
 )
 from autograd_lite.nn import MLP
 
@@ -103,6 +104,16 @@ def test_the_plots_are_written_all_or_nothing(
     assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]  # no temporary file left
     monkeypatch.undo()
     assert draw(target) == target and target.read_bytes().startswith(PNG)
+
+
+def test_seed_loss_is_the_demos_network_after_backward() -> None:
+    mlp, x, y, J = seed_loss(seed=3)
+    same = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=3)
+    assert [p.data for p in mlp.parameters()] == [p.data for p in same.parameters()]
+    assert (x, y) == (list(DEMO_X), demo_target(list(DEMO_X)))
+    assert [p.grad for p in mlp.parameters()] == pytest.approx(manual.backprop(mlp, x, y))
+    labels = {v.label for v in topological_order(J)}
+    assert {"J", "z⁽²⁾₁", "a⁽²⁾₂", "z⁽³⁾₂", "a⁽³⁾₁"} <= labels
 
 
 def test_demo_dataset_follows_its_rule() -> None:
