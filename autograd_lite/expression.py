@@ -50,8 +50,6 @@ FUNCTIONS: dict[str, str] = {
 MAX_LENGTH = 2000
 #: Seconds dot may take per image: a backstop, since the layout budget refuses slow graphs.
 RENDER_TIMEOUT = 8.0
-# Enough for any expression of MAX_LENGTH characters (each Value or constant takes ≥ 1).
-_MAX_NODES = MAX_LENGTH * 2
 
 _BINARY: dict[type[ast.operator], tuple[str, Callable[[Operand, Operand], Operand]]] = {
     ast.Add: ("+", operator.add),
@@ -105,29 +103,50 @@ def draw_expression(
 
     `assignments` are the variables as "name=value" strings; the format comes from the
     suffix of `output`. Bad input of any kind (a refused construct, an unknown name, a
-    bad value, a domain error such as log(-1), a bad suffix, a frames path that is not
-    a directory) raises a one-line ValueError, and so does a graph over the layout
-    budget (`layout_budget`): that is checked before dot runs, so every input gets an
-    answer within seconds. viz.RenderError if dot fails anyway or needs more than
-    RENDER_TIMEOUT seconds, and its subclass viz.GraphvizNotFound if dot is not installed.
+    bad value, a domain error such as log(-1), a bad suffix, an output that is a
+    directory, a file where a directory must go) raises a one-line ValueError, and so
+    does a graph over the layout budget (`layout_budget`). All that is checked, and the
+    directories are made (OSError if that fails), before dot runs, so every input gets an
+    answer within seconds and nothing is drawn for a path that cannot take it.
+    viz.RenderError if dot fails anyway or needs more than RENDER_TIMEOUT seconds, and
+    its subclass viz.GraphvizNotFound if dot is not installed.
     """
     output = Path(output)
     fmt = viz.format_for(output)  # a bad suffix fails before any work
-    if frames is not None and Path(frames).exists() and not Path(frames).is_dir():
-        raise ValueError(f"--frames {str(frames)!r} exists and is not a directory")
-    if frames is not None and Path(frames).resolve() == output.resolve():
-        raise ValueError(f"--frames and -o name the same path {str(output)!r}")
+    directories = _output_directories(output, None if frames is None else Path(frames))
     variables = parse_assignments(assignments)
     root = evaluate(expression, variables)
-    check_layout_budget(root)
+    size = check_layout_budget(root)
     if frames is not None:
-        check_frames_budget(root, "--frames")
+        check_frames_budget(size, "--frames")
+    for directory in directories:
+        directory.mkdir(parents=True, exist_ok=True)
     root.backward()
-    written = [viz.save_graph(root, output, max_nodes=_MAX_NODES, timeout=RENDER_TIMEOUT)]
+    # the layout budget is far below draw_graph's max_nodes: no max_nodes is passed
+    written = [viz.save_graph(root, output, timeout=RENDER_TIMEOUT)]
     if frames is not None:
-        film = viz.backward_frames(root, max_nodes=_MAX_NODES)
-        written += viz.save_frames(film, frames, fmt, timeout=RENDER_TIMEOUT)
+        written += viz.save_frames(viz.backward_frames(root), frames, fmt, timeout=RENDER_TIMEOUT)
     return written
+
+
+def _output_directories(output: Path, frames: Path | None) -> list[Path]:
+    """The directories draw_expression writes into (output's, and frames), once checked:
+    a one-line ValueError for an output that is a directory, the same path twice, or a
+    file where one of the directories (or a directory above it) must go."""
+    if output.is_dir():
+        raise ValueError(f"-o {str(output)!r} is a directory: give the image's file name")
+    if frames is not None and frames.resolve() == output.resolve():
+        raise ValueError(f"--frames and -o name the same path {str(output)!r}")
+    wanted = [("-o", output, output.parent)]
+    if frames is not None:
+        wanted.append(("--frames", frames, frames))
+    for option, path, directory in wanted:
+        for above in (directory, *directory.parents):
+            if above.exists() and not above.is_dir():
+                raise ValueError(
+                    f"{option} {str(path)!r}: {str(above)!r} exists and is not a directory"
+                )
+    return [directory for _, _, directory in wanted]
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Value]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-import graphviz
+from .rendering import TimedDigraph
 
 FONT = "Helvetica,Arial,sans-serif"
 
@@ -35,8 +35,9 @@ QUIET = "#555555"  # secondary text: local derivatives, titles
 LegendItem = tuple[str, str]
 
 
-def new_digraph(name: str, rankdir: str) -> graphviz.Digraph:
-    graph = graphviz.Digraph(name=name)
+def new_digraph(name: str, rankdir: str) -> TimedDigraph:
+    """An empty Digraph with the shared font, which Jupyter shows with dot's timeout."""
+    graph = TimedDigraph(name=name)
     graph.attr("graph", rankdir=rankdir, fontname=FONT)
     graph.attr("node", fontname=FONT)
     graph.attr("edge", fontname=FONT)

@@ -103,10 +103,10 @@ def draw_graph(
     that are not parameters), amber parameters (`params`: a Module such as an MLP, or
     Values), white computed values and the green root.
 
-    A relu ellipse shows its gate: "gate 1", green, when z > 0 (the gradient passes
-    unchanged), and "gate 0", grey and dashed with a dashed edge from z, when z ≤ 0
-    (the gradient stops). A leaky_relu with z ≤ 0 shows its slope ("gate 0.01"): the
-    gradient is scaled by the slope, not stopped.
+    A relu ellipse shows its gate, its local derivative from the forward pass: "gate 1",
+    green, when z was > 0 (the gradient passes unchanged), and "gate 0", grey and dashed
+    with a dashed edge from z, when z was ≤ 0 (the gradient stops). A closed leaky_relu
+    shows its slope ("gate 0.01"): the gradient is scaled by the slope, not stopped.
 
     `rankdir` is "TB" (top to bottom: inputs on top, the root at the bottom), "LR",
     "BT" or "RL". `max_nodes` bounds the Values plus constants (edges may number
@@ -307,14 +307,14 @@ def value_table(
 def gate_state(node: Value) -> tuple[bool, str] | None:
     """(closed, "gate …") for a relu or leaky_relu node, else None.
 
-    The gate is the op's local derivative with respect to z: relu's is 1.0 (open, z > 0)
-    or 0.0 (closed); leaky_relu's is 1 or its slope."""
+    The gate is the op's local derivative with respect to z, stored by the forward pass:
+    relu's is 1.0 (open, z > 0) or 0.0 (closed); leaky_relu's is 1.0 or its slope. Both
+    the colour and the text are read from it alone, so a z changed by hand after the
+    forward pass cannot make them disagree with each other, or with what backward does."""
     if node.op not in GATE_OPS:
         return None
     local = node.local_grads[0]
-    z = node.inputs[0]
-    closed = (z.data if isinstance(z, Value) else z) <= 0.0
-    return closed, f"gate {number(local)}"
+    return local != 1.0, f"gate {number(local)}"
 
 
 def op_node(node: Value) -> dict[str, str]:

@@ -128,17 +128,15 @@ def check_layout_budget(root: Value, who: str | None = None) -> LayoutSize:
     return size
 
 
-
-def check_frames_budget(root: Value, who: str | None = None) -> None:
+def check_frames_budget(size: LayoutSize, who: str | None = None) -> None:
     """A one-line ValueError (starting with `who`, if given) if drawing backward's frames
-    of the graph below root would take more than a few seconds: frames × nodes >
-    MAX_FRAME_NODES.
+    of a graph of this `layout_size` would take more than a few seconds: frames × nodes
+    > MAX_FRAME_NODES.
 
     Each frame is a full dot run (one frame per Value), and a PNG frame costs about 6 ms
     per node drawn on the machine of the module docstring: 16 frames of 29 nodes 2.7 s,
     34 of 65 nodes 10.8 s, 64 of 125 nodes 44 s (SVG: 0.9 s, 1.0 s, 6.3 s).
     """
-    size = layout_size(root)
     frames = size.values  # one per Value
     if frames * size.nodes > MAX_FRAME_NODES:
         raise ValueError(

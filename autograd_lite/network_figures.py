@@ -32,6 +32,7 @@ from .figure_style import (
     new_digraph,
     number,
 )
+from .graph_figures import GATE_OPS
 from .nn import MLP
 from .notation import layer_number, subscript, unit_label, weight_label
 from .validation import as_list, finite_numbers
@@ -42,7 +43,6 @@ __all__ = ["MAX_UNITS_PER_LAYER", "draw_network"]
 MAX_UNITS_PER_LAYER = 10
 # Above this many edges between two layers, weights go into edge tooltips instead of labels.
 _MAX_LABELLED_EDGES = 16
-_GATED = ("relu", "leaky_relu")
 
 # One column of units: (unit index j from 0, node id) for each unit drawn.
 Column = list[tuple[int, str]]
@@ -179,7 +179,7 @@ def _finish_column(
 
 
 def _closed(layer_activation: str, z: float) -> bool:
-    return layer_activation in _GATED and z <= 0.0
+    return layer_activation in GATE_OPS and z <= 0.0
 
 
 def _unit_attributes(

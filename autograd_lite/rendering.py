@@ -2,8 +2,12 @@
 
 Drawing a graph (`graph_figures`, `network_figures`, `backward_frames`) needs only the
 Python package graphviz, which writes DOT text. Turning that text into an image needs
-Graphviz's `dot` program; everything that runs it is here. A missing `dot` raises
-`GraphvizNotFound`, saying how to install it; a failing or slow one raises `RenderError`.
+Graphviz's `dot` program; everything of ours that runs it is here, always with a timeout:
+`render` and `image_bytes` (files and bytes), `PortableFigure`, and `TimedDigraph`, the
+class of every Digraph our figures make, which Jupyter shows through `image_bytes`. A
+missing `dot` raises `GraphvizNotFound`, saying how to install it; a failing or slow one
+raises `RenderError`. (graphviz's own `.pipe()`, `.render()` and `.view()` still work on
+our Digraphs, and run dot without a limit: prefer `render` and `image_bytes`.)
 
 Portable images. dot's plain SVG names its fonts and leaves the text for the viewer to
 draw, so on a machine with other fonts text spills out of its boxes. With
@@ -39,6 +43,7 @@ __all__ = [
     "GraphvizNotFound",
     "PortableFigure",
     "RenderError",
+    "TimedDigraph",
     "format_for",
     "image_bytes",
     "render",
@@ -90,8 +95,12 @@ def image_bytes(
         command = [graph.engine, "-Tsvg:cairo"]
     elif portable and fmt == "png":
         command.append(f"-Gdpi={PNG_DPI}")
-    image = _run_dot(command, graph.source.encode(graph.encoding or "utf-8"), timeout)
+    image = _run_dot(command, _source_bytes(graph), timeout)
     return _unique_ids(_compact(image)) if portable and fmt == "svg" else image
+
+
+def _source_bytes(graph: graphviz.Digraph) -> bytes:
+    return graph.source.encode(graph.encoding or "utf-8")  # type: ignore[no-any-return]
 
 
 def _run_dot(command: list[str], source: bytes, timeout: float | None) -> bytes:
@@ -225,3 +234,35 @@ class PortableFigure:
 
     def __repr__(self) -> str:
         return f"PortableFigure({self.graph.name!r}, fmt={self.fmt!r})"
+
+
+class TimedDigraph(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type hints
+    """A graphviz.Digraph that Jupyter shows by running dot through `image_bytes`, which
+    stops it after DEFAULT_TIMEOUT seconds.
+
+    graphviz's own display of a Digraph (the last line of a cell, or micrograd's
+    `draw_dot(y)`) runs dot with no time limit, so a tangled graph could keep it busy for
+    minutes. The figure modules make every Digraph as one of these
+    (`figure_style.new_digraph`); when dot fails, is missing or is stopped, the cell shows
+    the one-line RenderError message instead of an image. The rest is graphviz's API
+    unchanged: `.source`, `.attr`, `.node`, `.subgraph`, `.copy`, `.pipe`, `.render`.
+    """
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """graphviz's mimebundle (the image format set by graphviz.set_jupyter_format),
+        or {"text/plain": the RenderError's line}."""
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)  # type: ignore[no-any-return]
+        except RenderError as error:
+            return {"text/plain": str(error)}
+
+    def _repr_image_svg_xml(self) -> str:
+        return image_bytes(self, "svg", timeout=DEFAULT_TIMEOUT).decode("utf-8")
+
+    def _repr_image_png(self) -> bytes:
+        return image_bytes(self, "png", timeout=DEFAULT_TIMEOUT)
+
+    def _repr_image_jpeg(self) -> bytes:
+        return _run_dot([self.engine, "-Tjpeg"], _source_bytes(self), DEFAULT_TIMEOUT)

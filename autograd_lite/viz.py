@@ -6,13 +6,15 @@ Each concern lives in its own module; this one only gathers their public names:
   network_figures.py  draw_network: an MLP drawn the textbook way
   backward_frames.py  backward_frames, frame_images, frame_strip, frame_player, save_frames:
                       the backward pass, node by node
-  rendering.py        render, image_bytes, PortableFigure: running Graphviz's `dot`
-                      (files are written all or nothing by atomic.write_bytes)
+  rendering.py        render, image_bytes, PortableFigure, TimedDigraph: running
+                      Graphviz's `dot`, with a timeout (files are written all or nothing
+                      by atomic.write_bytes)
   figure_style.py     the colours, font and legends they share
 
-Drawing returns a `graphviz.Digraph`, which shows inline in Jupyter and whose DOT text is
-`.source`; that needs no Graphviz install. Only rendering runs Graphviz's `dot` program,
-and says how to install it when it is missing (`GraphvizNotFound`).
+Drawing returns a `graphviz.Digraph` (a `TimedDigraph`), which shows inline in Jupyter
+and whose DOT text is `.source`; that needs no Graphviz install. Only rendering runs
+Graphviz's `dot` program, stopping it after a timeout (also when Jupyter shows a
+figure), and says how to install it when it is missing (`GraphvizNotFound`).
 
 `import autograd_lite` does not import this module (nor graphviz): import it when you
 draw.
@@ -35,6 +37,7 @@ from .rendering import (
     GraphvizNotFound,
     PortableFigure,
     RenderError,
+    TimedDigraph,
     format_for,
     image_bytes,
     render,
@@ -49,6 +52,7 @@ __all__ = [
     "GraphvizNotFound",
     "PortableFigure",
     "RenderError",
+    "TimedDigraph",
     "backward_frames",
     "draw_graph",
     "draw_network",

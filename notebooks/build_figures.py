@@ -20,8 +20,7 @@ from pathlib import Path
 
 from autograd_lite import Value, viz
 from autograd_lite.atomic import write_bytes
-from autograd_lite.demos import DEMO_X, demo_target, label_units
-from autograd_lite.losses import half_squared_error
+from autograd_lite.demos import seed_loss
 from autograd_lite.nn import MLP
 
 HERE = Path(__file__).resolve().parent / "figures"
@@ -30,14 +29,7 @@ HERE = Path(__file__).resolve().parent / "figures"
 def seed_graph() -> tuple[MLP, Value]:
     """(mlp, J): the seed network's J at DEMO_X, labelled as the demo draws it, after
     backward()."""
-    mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=0)
-    x = list(DEMO_X)
-    outputs = mlp(x)
-    J = half_squared_error(outputs, demo_target(x))
-    label_units(mlp, outputs)
-    J.label = "J"
-    mlp.zero_grad()
-    J.backward()
+    mlp, _, _, J = seed_loss()
     return mlp, J
 
 

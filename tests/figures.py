@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite import demos
 from autograd_lite.engine import Value
 from autograd_lite.expression import evaluate, parse_assignments
-from autograd_lite.losses import half_squared_error
-from autograd_lite.nn import MLP
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is not installed"
@@ -32,21 +29,6 @@ def fake_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> No
     dot.write_text(f"#!/bin/sh\n{script}\n")
     dot.chmod(dot.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
-
-
-def seed() -> tuple[MLP, list[float], list[float], Value]:
-    """(mlp, x, y, J) after backward(), labelled as `autograd-lite demo` draws them: the
-    2-2-2 ReLU network at DEMO_X, J = Σ ½(a⁽³⁾ − y)²."""
-    mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=0)
-    x = list(demos.DEMO_X)
-    y = demos.demo_target(x)
-    outputs = mlp(x)
-    J = half_squared_error(outputs, y)
-    demos.label_units(mlp, outputs)  # the z⁽ˡ⁾ⱼ, a⁽ˡ⁾ⱼ names the demo's picture shows
-    J.label = "J"
-    mlp.zero_grad()
-    J.backward()
-    return mlp, x, y, J
 
 
 def expression_root(expression: str, assignments: list[str]) -> Value:

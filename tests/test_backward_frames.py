@@ -8,10 +8,11 @@ from pathlib import Path
 import graphviz
 import pytest
 from dot_layout import layout
-from figures import fake_dot, needs_dot, seed
+from figures import fake_dot, needs_dot
 
 from autograd_lite import engine, nodes, viz
 from autograd_lite.backward_frames import replay_gradients
+from autograd_lite.demos import seed_loss
 from autograd_lite.engine import Value
 from autograd_lite.figure_style import CURRENT, number
 
@@ -37,7 +38,7 @@ def current_node(frame: graphviz.Digraph) -> str:
 
 
 def test_one_frame_per_value_in_the_order_backward_visits_them() -> None:
-    mlp, _, _, J = seed()
+    mlp, _, _, J = seed_loss()
     order = engine.topological_order(J)
     frames = viz.backward_frames(J, params=mlp)
     assert len(frames) == len(order) == 27
@@ -46,7 +47,7 @@ def test_one_frame_per_value_in_the_order_backward_visits_them() -> None:
 
 
 def test_the_products_shown_equal_the_gradients_backward_computed() -> None:
-    mlp, _, _, J = seed()
+    mlp, _, _, J = seed_loss()
     order = engine.topological_order(J)
     assert replay_gradients(order) == {node: node.grad for node in order}  # bit for bit
     last = viz.backward_frames(J, params=mlp)[-1].source  # every node visited by now
@@ -105,7 +106,7 @@ def test_bad_arguments_are_refused_by_name() -> None:
 
 @needs_dot
 def test_every_frame_has_the_same_layout() -> None:
-    mlp, _, _, J = seed()
+    mlp, _, _, J = seed_loss()
     frames = viz.backward_frames(J, params=mlp)
     positions = []
     for frame in frames[::6]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from autograd_lite import cli, manual
+from autograd_lite import cli, manual, topological_order
 from autograd_lite.demos import (
     DEMO_EPOCHS,
     DEMO_X,
@@ -21,8 +22,10 @@ from autograd_lite.demos import (
     DemoResult,
     demo_dataset,
     demo_target,
+    plots,
     run_demo,
     run_regression,
+    seed_loss,
 )
 from autograd_lite.nn import MLP
 
@@ -76,6 +79,41 @@ def test_demo_trains_and_writes_three_images(demo: tuple[DemoResult, str, Path])
     graph = (out / "seed_graph.svg").read_text("utf-8")
     for label in ("Θ⁽²⁾₁₁", "b⁽³⁾₂", "z⁽²⁾₁", "a⁽³⁾₂", ">J<"):
         assert label in graph, label
+
+
+@pytest.mark.parametrize("plot", ["loss_curve", "regression"])
+def test_the_plots_are_written_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plot: str
+) -> None:
+    def draw(path: Path) -> Path:
+        if plot == "loss_curve":
+            return plots.loss_curve([2.0, 1.0, 0.5], path)
+        xs, ys = [0.0, 1.0], [0.0, 6.0]
+        return plots.regression(xs, ys, (ys, ys, ys), (1.0, 1.0, 1.0), [[0.5, 0.0], [1.0]], path)
+
+    target = tmp_path / "figure.png"
+    target.write_bytes(b"the old figure")
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)  # the write fails after the bytes are out
+    with pytest.raises(OSError, match="No space left"):
+        draw(target)
+    assert target.read_bytes() == b"the old figure"
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]  # no temporary file left
+    monkeypatch.undo()
+    assert draw(target) == target and target.read_bytes().startswith(PNG)
+
+
+def test_seed_loss_is_the_demos_network_after_backward() -> None:
+    mlp, x, y, J = seed_loss(seed=3)
+    same = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=3)
+    assert [p.data for p in mlp.parameters()] == [p.data for p in same.parameters()]
+    assert (x, y) == (list(DEMO_X), demo_target(list(DEMO_X)))
+    assert [p.grad for p in mlp.parameters()] == pytest.approx(manual.backprop(mlp, x, y))
+    labels = {v.label for v in topological_order(J)}
+    assert {"J", "z⁽²⁾₁", "a⁽²⁾₂", "z⁽³⁾₂", "a⁽³⁾₁"} <= labels
 
 
 def test_demo_dataset_follows_its_rule() -> None:

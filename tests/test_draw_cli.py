@@ -394,6 +394,56 @@ def test_a_frames_path_that_is_a_file_or_the_output_is_refused_in_one_line(
     assert tried == [] and file.read_text() == "not a directory"
 
 
+@pytest.mark.parametrize(
+    ("output", "frames", "says"),
+    [
+        ("d.svg", None, "-o 'TMP/d.svg' is a directory"),
+        ("g.svg/x.svg", None, "-o 'TMP/g.svg/x.svg': 'TMP/g.svg' exists and is not a directory"),
+        ("g2.svg", "g.svg/sub", "--frames 'TMP/g.svg/sub': 'TMP/g.svg' exists and is not a"),
+        ("g2.svg", "g.svg", "--frames 'TMP/g.svg': 'TMP/g.svg' exists and is not a directory"),
+        ("d.svg/x/y.svg", "g.svg/sub", "--frames 'TMP/g.svg/sub': 'TMP/g.svg' exists and"),
+    ],
+)  # fmt: skip
+def test_unusable_output_paths_are_refused_in_one_line_before_dot_runs(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    output: str,
+    frames: str | None,
+    says: str,
+) -> None:
+    tried = forbid_dot(monkeypatch)
+    (tmp_path / "g.svg").write_text("a file")
+    (tmp_path / "d.svg").mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    frames_args = [] if frames is None else ["--frames", str(tmp_path / frames)]
+    code, out, err = run_draw(
+        capsys, "relu(x*w + b)", "x=0.5", "w=-1", "b=2", *frames_args, output=tmp_path / output
+    )
+    assert (code, out, tried) == (2, "", [])
+    assert err.startswith(f"autograd-lite draw: {says.replace('TMP', str(tmp_path))}")
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written, no directory made
+    assert (tmp_path / "g.svg").read_text() == "a file"
+
+
+def test_the_directories_are_made_before_dot_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, frames = tmp_path / "new" / "g.svg", tmp_path / "film" / "frames"
+    seen: list[tuple[bool, bool]] = []
+
+    def run(command: list[str], *args: object, **kwargs: object) -> object:
+        seen.append((output.parent.is_dir(), frames.is_dir()))
+        return subprocess.CompletedProcess(command, 0, stdout=b"<svg/>", stderr=b"")
+
+    monkeypatch.setattr(rendering.subprocess, "run", run)
+    code, _, err = run_draw(capsys, "x*2", "x=1", "--frames", str(frames), output=output)
+    assert (code, err) == (0, "")
+    assert seen == [(True, True)] * 3  # the graph, then a frame for each of x and x*2
+    assert output.read_bytes() == b"<svg/>"
+
+
 def test_too_many_frames_are_refused_before_dot_runs(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,15 +10,16 @@ from __future__ import annotations
 import graphviz
 import pytest
 from dot_layout import Box, aspect_ratio, label_overlaps
-from figures import LEAKY_SQUARE, TWO_RELU, expression_root, needs_dot, seed
+from figures import LEAKY_SQUARE, TWO_RELU, expression_root, needs_dot
 
 from autograd_lite import viz
+from autograd_lite.demos import seed_loss
 
 pytestmark = needs_dot
 
 
 def figures_to_check() -> dict[str, graphviz.Digraph]:
-    mlp, x, y, J = seed()
+    mlp, x, y, J = seed_loss()
     return {
         "seed graph": viz.draw_graph(J, params=mlp),  # as run_demo draws it
         "seed network": viz.draw_network(mlp, x),
@@ -41,7 +42,7 @@ def test_the_two_relu_graph_has_one_gate_closed_and_one_open() -> None:
 
 
 def test_the_seed_graph_fits_a_screen() -> None:
-    mlp, _, _, J = seed()
+    mlp, _, _, J = seed_loss()
     assert aspect_ratio(viz.draw_graph(J, params=mlp)) <= 2.5
 
 

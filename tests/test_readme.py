@@ -89,5 +89,32 @@ def test_what_the_readme_says_about_its_pictures_is_what_they_show() -> None:
     root = figures.readme_example()
     frames = backward_frames(root)
     product = "∂a/∂w = ∂a/∂xw · ∂xw/∂w = 1 · 0.5 = 0.5"
-    assert f"{product} in frame 5" in text and product in frames[4].source
+    assert f"frame reads {product}" in text and product in frames[4].source
     assert topological_order(root)[::-1][4].label == "w"  # frame 5 is w's: backward's order
+
+
+def test_the_frame_the_readme_quotes_is_the_one_its_own_example_draws() -> None:
+    from autograd_lite import Value
+    from autograd_lite.viz import backward_frames
+
+    code = library_example()
+    text = " ".join(README.read_text("utf-8").split())
+    assert 'x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")' in code
+    assert "a = (x * w + b).relu()" in code  # the example, unlabelled, as the README has it
+    x, w, b = Value(0.5, "x"), Value(-1.0, "w"), Value(2.0, "b")
+    a = (x * w + b).relu()
+    product = "∂out/∂w = ∂out/∂v₂ · ∂v₂/∂w = 1 · 0.5 = 0.5"
+    assert f"frame 5 shows {product}" in text
+    assert product in backward_frames(a)[4].source
+
+
+def test_the_micrograd_speedups_are_quoted_once_from_performance() -> None:
+    text = " ".join(README.read_text("utf-8").split())
+    coming, performance = text.index("## Coming from micrograd"), text.index("## Performance")
+    quoted = re.search(r"demo procedure .*? is ([\d.–]+×) faster than in micrograd", text[coming:])
+    small = re.search(r"test_engine.py`, it is only ([\d.–]+×) faster: building them is "
+                      r"([\d.–]+×)", text[coming:])
+    assert quoted is not None and small is not None
+    measured = text[performance:]
+    assert f"is {quoted[1]} faster than micrograd 0.1.0" in measured
+    assert f"only {small[1]} (building them is {small[2]} faster" in measured

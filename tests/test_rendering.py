@@ -6,14 +6,17 @@ import base64
 import os
 import re
 import struct
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import graphviz
 import pytest
 from figures import fake_dot, needs_dot
 
-from autograd_lite import viz
+from autograd_lite import micrograd, rendering, viz
 from autograd_lite.engine import Value
+from autograd_lite.nn import MLP
 
 
 def neuron_graph() -> graphviz.Digraph:
@@ -191,3 +194,87 @@ def test_a_dot_that_hangs_is_stopped_at_the_timeout(
     with pytest.raises(viz.RenderError, match=r"did not finish within 0\.5 s"):
         viz.render(viz.draw_graph(Value(1.0)), tmp_path / "g.svg", timeout=0.5)
     assert not (tmp_path / "g.svg").exists()
+
+
+# --- Jupyter shows our Digraphs through image_bytes, with its timeout ----------------------
+
+
+def fake_run(monkeypatch: pytest.MonkeyPatch, outcome: bytes | Exception) -> list[dict[str, Any]]:
+    """subprocess.run replaced: each call's command and keyword arguments are recorded;
+    it returns `outcome` as dot's output, or raises it. subprocess.Popen, which graphviz's
+    own pipe() uses (with no timeout), fails the test."""
+    calls: list[dict[str, Any]] = []
+
+    def popen(command: list[str], *args: object, **kwargs: object) -> None:
+        raise AssertionError(f"dot was run without a timeout: {command}")
+
+    def run(command: list[str], *args: object, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        calls.append({"command": command, **kwargs})
+        if isinstance(outcome, Exception):
+            raise outcome
+        return subprocess.CompletedProcess(command, 0, stdout=outcome, stderr=b"")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    return calls
+
+
+def every_kind_of_figure() -> list[graphviz.Digraph]:
+    mlp = MLP(2, [2, 1], seed=0)
+    graph = neuron_graph()
+    return [
+        graph,
+        graph.copy(),
+        viz.draw_network(mlp, [1.0, 0.5]),
+        viz.backward_frames(Value(2.0) * Value(3.0))[0],
+        micrograd.draw_dot(Value(2.0).relu()),
+    ]
+
+
+def test_every_figure_shows_in_jupyter_through_image_bytes_with_the_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    figures = every_kind_of_figure()
+    calls = fake_run(monkeypatch, b"<svg>drawn</svg>")
+    for graph in figures:
+        assert isinstance(graph, viz.TimedDigraph) and isinstance(graph, graphviz.Digraph)
+        assert graph._repr_mimebundle_() == {"image/svg+xml": "<svg>drawn</svg>"}
+    assert [call["command"] for call in calls] == [["dot", "-Tsvg"]] * len(figures)
+    assert [call.get("timeout") for call in calls] == [viz.DEFAULT_TIMEOUT] * len(figures)
+    assert [call["input"] for call in calls] == [g.source.encode() for g in figures]
+
+
+def test_png_and_jpeg_display_have_the_timeout_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = neuron_graph()
+    calls = fake_run(monkeypatch, b"image bytes")
+    shown = graph._repr_mimebundle_(include=["image/png", "image/jpeg"])
+    assert shown == {"image/png": b"image bytes", "image/jpeg": b"image bytes"}
+    assert sorted(call["command"][1] for call in calls) == ["-Tjpeg", "-Tpng"]
+    assert [call.get("timeout") for call in calls] == [viz.DEFAULT_TIMEOUT] * 2
+
+
+def test_a_display_past_the_timeout_shows_the_one_line_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    graph = neuron_graph()
+    fake_run(monkeypatch, subprocess.TimeoutExpired(["dot"], viz.DEFAULT_TIMEOUT))
+    shown = graph._repr_mimebundle_()
+    assert list(shown) == ["text/plain"]
+    assert shown["text/plain"].startswith("render: dot did not finish within 60 s")
+    assert "\n" not in shown["text/plain"]
+    with pytest.raises(viz.RenderError, match="did not finish"):
+        graph._repr_image_svg_xml()
+
+
+def test_our_digraphs_keep_graphviz_s_api() -> None:
+    graph = neuron_graph()
+    plain = graphviz.Digraph(name="computation_graph")
+    plain.body = list(graph.body)
+    plain.graph_attr, plain.node_attr, plain.edge_attr = (
+        graph.graph_attr, graph.node_attr, graph.edge_attr
+    )
+    assert graph.source == plain.source  # the same DOT text as graphviz's own Digraph
+    with graph.subgraph(name="cluster_x") as sub:
+        sub.node("extra")
+    assert "subgraph cluster_x" in graph.source and "extra" in graph.source
+    assert rendering.TimedDigraph is viz.TimedDigraph

@@ -50,7 +50,7 @@ def test_the_facade_keeps_every_public_name() -> None:
         "draw_graph", "draw_network", "render", "save_graph", "backward_frames", "frame_images",
         "frame_strip", "frame_player", "save_frames", "format_for", "image_bytes", "PortableFigure",
         "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "DEFAULT_TIMEOUT", "FORMATS",
-        "MAX_UNITS_PER_LAYER",
+        "MAX_UNITS_PER_LAYER", "TimedDigraph",
     ):  # fmt: skip
         assert name in viz.__all__ and hasattr(viz, name), name
 
@@ -255,6 +255,27 @@ def test_closed_leaky_gate_is_dashed_and_shows_its_slope() -> None:
     assert "leaky 0.1" in op and "gate 0.1" in op and "style=dashed" in edge
     op, edge = gate_parts(1.0, "leaky_relu")
     assert "gate 1" in op and "dashed" not in edge
+
+
+@pytest.mark.parametrize("op", ["relu", "leaky_relu"])
+@pytest.mark.parametrize(("z", "changed_to"), [(1.0, -1.0), (-1.0, 1.0)])
+def test_the_gate_is_read_from_the_stored_local_derivative_alone(
+    op: str, z: float, changed_to: float
+) -> None:
+    """A leaf changed after the forward pass: the picture shows the gate backward uses,
+    in one colour with its text (it once drew a green "gate 0")."""
+    x = Value(z, "z")
+    out = x.relu() if op == "relu" else x.leaky_relu(0.1)
+    x.data = changed_to
+    source = viz.draw_graph(out).source
+    op_line = node_line(source, "v1_op")
+    (edge,) = [e for e in edges(source) if e.startswith("v0 -> v1_op")]
+    if z > 0.0:  # open when drawn, whatever z is now
+        assert "gate 1" in op_line and "#15803d" in op_line and "dashed" not in op_line
+        assert "#15803d" in edge and "dashed" not in edge
+    else:
+        assert "gate 1" not in op_line and "#6b7280" in op_line and "dashed" in op_line
+        assert "#6b7280" in edge and "dashed" in edge
 
 
 # --- the legend -----------------------------------------------------------------------------

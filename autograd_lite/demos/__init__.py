@@ -32,6 +32,7 @@ from .seed import (
     demo_target,
     label_units,
     run_demo,
+    seed_loss,
 )
 
 __all__ = [
@@ -50,4 +51,5 @@ __all__ = [
     "label_units",
     "run_demo",
     "run_regression",
+    "seed_loss",
 ]

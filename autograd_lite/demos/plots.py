@@ -1,13 +1,15 @@
-"""The demos' matplotlib figures, drawn by Agg into PNG files.
+"""The demos' matplotlib figures, drawn by Agg into PNG files (written atomically).
 
 matplotlib is imported inside `_figure`, so importing the demos does not load it.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+from .. import atomic
 from ..notation import layer_number, unit_label
 
 
@@ -18,6 +20,14 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
 
     figure = Figure(figsize=(width, height), dpi=100)
     return figure, FigureCanvasAgg(figure)
+
+
+def _save_png(canvas: Any, path: Path) -> Path:
+    """The canvas's figure as a PNG at path, all or nothing (`atomic.write_bytes`): a
+    failure leaves any old file as it was."""
+    image = io.BytesIO()
+    canvas.print_png(image)
+    return atomic.write_bytes(path, image.getvalue())
 
 
 def loss_curve(history: list[float], path: Path) -> Path:
@@ -32,8 +42,7 @@ def loss_curve(history: list[float], path: Path) -> Path:
     ax.set_title("The seed network: training loss")
     ax.grid(True, alpha=0.3)
     figure.tight_layout()
-    canvas.print_png(str(path))
-    return path
+    return _save_png(canvas, path)
 
 
 def regression(
@@ -62,8 +71,7 @@ def regression(
     left.grid(True, alpha=0.3)
     _activity_bars(right, activity)
     figure.tight_layout()
-    canvas.print_png(str(path))
-    return path
+    return _save_png(canvas, path)
 
 
 def _activity_bars(ax: Any, activity: list[list[float]]) -> None:

@@ -99,8 +99,8 @@ def _forum_network(
     print(f"1. The forum's network, {broken},")
     print(f"   trained with SGD (α = {FORUM_LR}) on the raw data, MSE, up to {steps} steps:")
     sys.stdout.flush()  # the progress bar goes to stderr: keep the printed order when piped
-    history = _train_until_stuck(broken, xs, ys, steps, progress)
-    if all(p.grad == 0.0 for p in broken.parameters()):
+    history, stuck = _train_until_stuck(broken, xs, ys, steps, progress)
+    if stuck:
         print(f"   stopped after step {len(history)} of {steps}: every ∂J/∂θ is exactly 0, "
               "so no later step can change anything")
     predictions = [p[0] for p in predict(broken, xs)]
@@ -114,8 +114,9 @@ def _forum_network(
 
 def _train_until_stuck(
     model: MLP, xs: list[float], ys: list[float], steps: int, progress: bool
-) -> list[float]:
-    """MSE per step: SGD one full batch at a time, until every ∂J/∂θ is 0 (or `steps`).
+) -> tuple[list[float], bool]:
+    """(MSE per step, whether it got stuck): SGD one full batch at a time, until every
+    ∂J/∂θ is 0 (stuck) or for `steps` steps.
 
     The bar counts each step once it is done and, on an early stop, says why it stopped.
     """
@@ -130,8 +131,8 @@ def _train_until_stuck(
             # fit leaves this step's gradients in p.grad. All exactly 0: every later step is too.
             if all(p.grad == 0.0 for p in model.parameters()):
                 bar.set_postfix_str("stopped: every ∂J/∂θ is 0")
-                break
-    return history
+                return history, True
+    return history, False
 
 
 def _diagnose(broken: MLP, xs: list[float], broken_steps: int) -> list[list[float]]:

@@ -1,8 +1,9 @@
 """`autograd-lite demo`: the seed network, by engine and by hand.
 
 The question: how is Θ⁽²⁾ (input → ReLU hidden layer) updated in a 2-2-2 ReLU network
-trained on J = Σ ½(a⁽³⁾ − y)²? `run_demo` answers in named steps: `_forward` prints one
-forward pass; `_backward` prints δ⁽ˡ⁾ and ∂J/∂Θ from the engine beside the hand-derived
+trained on J = Σ ½(a⁽³⁾ − y)²? `run_demo` answers in named steps: `seed_loss` builds J
+and runs backward(); `_forward` prints the forward pass; `_backward` prints δ⁽ˡ⁾ and ∂J/∂Θ
+from the engine beside the hand-derived
 equations (`manual.backprop`); `_print_gates` and `_print_update` show where the ReLU gate
 stops the gradient and one update θ := θ − α ∂J/∂θ; `_train` trains on `demo_dataset()`.
 
@@ -35,6 +36,7 @@ __all__ = [
     "demo_target",
     "label_units",
     "run_demo",
+    "seed_loss",
 ]
 
 #: The seed example: one input x = a⁽¹⁾ (its target is `demo_target(DEMO_X)`).
@@ -84,11 +86,9 @@ def run_demo(
     out = make_out(check_run_args(steps, seed, out, progress, "demo"))
     from .. import viz  # imported here: only the demos need graphviz
 
-    mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=seed)
-    x = list(DEMO_X)
-    y = demo_target(x)
-    J, traces = _forward(mlp, x, y, seed)
-    engine_grads, manual_grads, max_difference = _backward(mlp, J, x, y, traces)
+    mlp, x, y, J = seed_loss(seed)
+    traces = _forward(mlp, x, y, J, seed)
+    engine_grads, manual_grads, max_difference = _backward(mlp, x, y, traces)
     _print_gates(traces)
     _print_update(mlp, engine_grads)
     # pictures of this forward/backward pass, before training changes Θ
@@ -104,14 +104,26 @@ def run_demo(
     return DemoResult(engine_grads, manual_grads, max_difference, history, files)
 
 
-def _forward(
-    mlp: MLP, x: list[float], y: list[float], seed: int
-) -> tuple[Value, list[manual.LayerTrace]]:
-    """(J, the layer traces): one forward pass for x, printed layer by layer."""
+def seed_loss(seed: int = 0) -> tuple[MLP, list[float], list[float], Value]:
+    """(mlp, x, y, J) after J.backward(): the seed network MLP(2, [2, 2], relu outputs,
+    seed=seed) at x = DEMO_X with y = demo_target(x), J = Σ ½(a⁽³⁾ − y)², its z⁽ˡ⁾ⱼ,
+    a⁽ˡ⁾ⱼ and J labelled as the demo's pictures show them (`label_units`)."""
+    mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=seed)
+    x = list(DEMO_X)
+    y = demo_target(x)
     outputs = mlp(x)
     J = half_squared_error(outputs, y)
     label_units(mlp, outputs)
     J.label = "J"
+    mlp.zero_grad()
+    J.backward()
+    return mlp, x, y, J
+
+
+def _forward(
+    mlp: MLP, x: list[float], y: list[float], J: Value, seed: int
+) -> list[manual.LayerTrace]:
+    """The layer traces of the forward pass that gave J for x, printed layer by layer."""
     traces = manual.trace(mlp, x, y)
     print(f"The seed network: 2 inputs → 2 ReLU hidden units → 2 ReLU outputs (seed {seed})")
     print(f"J = Σ ½(a⁽³⁾ − y)²,  x = a⁽¹⁾ = {vec(x)},  y = {vec(y)}")
@@ -123,18 +135,17 @@ def _forward(
         print(f"   a{sup} = {vec(t.a)}")
     print(f"  J = {J.data:.6g}")
     print()
-    return J, traces
+    return traces
 
 
 def _backward(
-    mlp: MLP, J: Value, x: list[float], y: list[float], traces: list[manual.LayerTrace]
+    mlp: MLP, x: list[float], y: list[float], traces: list[manual.LayerTrace]
 ) -> tuple[list[float], list[float], float]:
-    """(engine, manual, max |difference|): ∂J/∂θ both ways, printed side by side.
+    """(engine, manual, max |difference|): ∂J/∂θ both ways (the engine's from the grads
+    `seed_loss`'s backward() left), printed side by side.
 
     Raises RuntimeError if they differ by more than TOLERANCE: that would be a bug.
     """
-    mlp.zero_grad()
-    J.backward()
     engine_grads = [p.grad for p in mlp.parameters()]
     manual_grads = manual.backprop(mlp, x, y)
     max_difference = max(abs(e - m) for e, m in zip(engine_grads, manual_grads))
@@ -143,9 +154,10 @@ def _backward(
     print(f"  δ⁽³⁾ = (a⁽³⁾ − y) ⊙ g′(z⁽³⁾) = {vec(traces[-1].delta or [])}")
     print(f"  δ⁽²⁾ = (Θ⁽³⁾ᵀ δ⁽³⁾) ⊙ g′(z⁽²⁾) = {vec(traces[0].delta or [])}")
     print()
-    offsets = _layer_offsets(mlp)
+    engine_layers = manual.by_layer(mlp, engine_grads)
+    manual_layers = manual.by_layer(mlp, manual_grads)
     for i in reversed(range(len(mlp.layers))):
-        _print_gradients(mlp, i, offsets[i], engine_grads, manual_grads)
+        _print_gradients(mlp, i, engine_layers[i], manual_layers[i])
     print(f"max |engine − manual| over all {len(engine_grads)} parameters: {max_difference:.3g}")
     if max_difference > TOLERANCE:
         raise RuntimeError(
@@ -156,25 +168,21 @@ def _backward(
     return engine_grads, manual_grads, max_difference
 
 
-def _print_gradients(
-    mlp: MLP,
-    i: int,
-    start: int,
-    engine_grads: list[float],
-    manual_grads: list[float],
-) -> None:
+LayerGrads = tuple[list[list[float]], list[float]]  # a `manual.by_layer` entry
+
+
+def _print_gradients(mlp: MLP, i: int, engine: LayerGrads, by_hand: LayerGrads) -> None:
     """One row per parameter of mlp.layers[i]: label, engine, manual, |difference|."""
     ell = layer_number(i)
     sup, prev = superscript(ell), superscript(ell - 1)
     print(f"∂J/∂Θ{sup}ⱼₖ = δ{sup}ⱼ a{prev}ₖ  and  ∂J/∂b{sup}ⱼ = δ{sup}ⱼ")
     print(f"  {'θ':<8} {'engine (backward)':>24} {'by hand (manual)':>24} {'|difference|':>14}")
-    k = start
-    for neuron in mlp.layers[i].neurons:
-        for p in [*neuron.w, neuron.b]:
-            e, m = engine_grads[k], manual_grads[k]
+    for j, neuron in enumerate(mlp.layers[i].neurons):
+        engine_row = [*engine[0][j], engine[1][j]]
+        by_hand_row = [*by_hand[0][j], by_hand[1][j]]
+        for p, e, m in zip([*neuron.w, neuron.b], engine_row, by_hand_row):
             shown = f"{plus_zero(e):>24.17g} {plus_zero(m):>24.17g}"
             print(f"  {p.label or '':<8} {shown} {abs(e - m):>14.3g}")
-            k += 1
     print()
 
 
@@ -213,16 +221,14 @@ def _print_gates(traces: list[manual.LayerTrace]) -> None:
 def _print_update(mlp: MLP, engine_grads: list[float]) -> None:
     """Θ⁽²⁾ := Θ⁽²⁾ − α ∂J/∂Θ⁽²⁾, shown without changing the model."""
     print(f"One SGD step on this x updates Θ⁽²⁾ := Θ⁽²⁾ − α ∂J/∂Θ⁽²⁾ with α = {DEMO_LR}:")
-    k = _layer_offsets(mlp)[0]
+    rows, _ = manual.by_layer(mlp, engine_grads)[0]  # ∂J/∂Θ⁽²⁾, row j, entry k
     for j, neuron in enumerate(mlp.layers[0].neurons):
-        for kk, w in enumerate(neuron.w):
-            new = w.data - DEMO_LR * engine_grads[k]
+        for k, (w, grad) in enumerate(zip(neuron.w, rows[j])):
+            new = w.data - DEMO_LR * grad
             print(
-                f"  {weight_label(2, j + 1, kk + 1)}: {w.data:.6g} − {DEMO_LR} × "
-                f"{engine_grads[k]:.6g} = {new:.6g}"
+                f"  {weight_label(2, j + 1, k + 1)}: {w.data:.6g} − {DEMO_LR} × "
+                f"{grad:.6g} = {new:.6g}"
             )
-            k += 1
-        k += 1  # skip the bias
     print()
 
 
@@ -252,12 +258,3 @@ def _train(mlp: MLP, steps: int, progress: bool) -> list[float]:
     if dead:
         print(f"  dead on this data (gate closed for every x, so never updated): {', '.join(dead)}")
     return history
-
-
-def _layer_offsets(mlp: MLP) -> list[int]:
-    """Where each layer's parameters start in parameters() order."""
-    offsets, start = [], 0
-    for layer in mlp.layers:
-        offsets.append(start)
-        start += sum(len(n.w) + 1 for n in layer.neurons)
-    return offsets

@@ -346,9 +346,12 @@ PortableFigure(draw_graph(J, params=mlp, rankdir="TB"))
 # $0 \cdot 1 = 0$.
 
 # %%
+import re
+
 from IPython.display import SVG, display
 
 from autograd_lite import topological_order, viz
+from autograd_lite.figure_style import CURRENT  # the orange of the node backward is at
 
 frames = viz.backward_frames(J, params=mlp)
 images = viz.frame_images(frames)  # SVG, one per frame
@@ -361,7 +364,14 @@ except ImportError as error:  # no ipywidgets: the frames below still show
 
 unit_2 = [visited.index(v) for v in (a2[1], z2[1], mlp.layers[0].neurons[1].w[0])]
 assert len(frames) == len(visited) and unit_2 == sorted(unit_2)  # visited in this order
-assert "-0.2849 · 0 = 0" in frames[unit_2[1]].source and "0 · 1 = 0" in frames[unit_2[2]].source
+
+def highlighted(frame, text):
+    """Whether `frame` shows `text` in the current node's orange: every frame's DOT holds every
+    product, those of the nodes not reached yet in a transparent colour."""
+    return re.search(f'<font color="{CURRENT}"[^>]*>[^<]*{re.escape(text)}</font>', frame.source)
+
+
+assert highlighted(frames[unit_2[1]], "-0.2849 · 0 = 0") and highlighted(frames[unit_2[2]], "0 · 1 = 0")
 SVG(viz.frame_strip([images[k] for k in unit_2], columns=1, scale=0.5))
 
 # %% [markdown]

@@ -110,6 +110,8 @@ try:
 except GradcheckError as error:
     print(error)
     assert str(error).splitlines()[-1].split()[:3] == ["0", "0", "0.5"]  # input, analytic, numeric
+else:
+    raise AssertionError("gradcheck passed relu at its kink")
 
 # %% [markdown]
 # At the kink, as expected, the analytic 0 meets the numeric 0.5.
@@ -133,6 +135,8 @@ except GradcheckError as error:
     print(error)
     row = str(error).splitlines()[-1].split()
     assert row[:2] == ["3", "3"] and round(float(row[2]), 6) == 6  # input 3, analytic 3, numeric 6
+else:
+    raise AssertionError("gradcheck passed the broken square")
 
 # %% [markdown]
 # `backward()` says 3, the numbers say 6: found.
@@ -173,6 +177,8 @@ try:
     order_recursively(y, set(), [])
 except RecursionError as error:
     print("RecursionError:", error)
+else:
+    raise AssertionError("the recursive sort went 100,001 levels deep")
 
 # %% [markdown]
 # ### Calling `backward()` twice
@@ -321,6 +327,8 @@ with detect_anomaly():
         r.backward()
     except FloatingPointError as error:
         print("FloatingPointError:", error)
+    else:
+        raise AssertionError("detect_anomaly let the infinite gradient through")
 
 # %% [markdown]
 # Outside the mode nothing is recorded, so it costs nothing when it is off.
