@@ -150,8 +150,7 @@ def _compile(
     # linecache lets tracebacks show the generated lines.
     filename = f"{__file__} <generated {shown or name}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    # our own rule table, never user text (see the module docstring)
-    exec(compile(source, filename, "exec"), scope)
+    exec(compile(source, filename, "exec"), scope)  # our own rule table, never user text
     function: Callable[..., Any] = scope[name]
     function.__source__ = source  # type: ignore[attr-defined]
     return function
