@@ -1,14 +1,23 @@
 """autograd-lite: a scalar reverse-mode autodiff engine for learning backpropagation."""
 
-from . import data, losses, manual, nn, optim
-from .collector import no_gc
-from .compiled import compile
-from .engine import Value, topological_order
-from .functional import GradcheckError, grad, gradcheck, hessian
-from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .nodes import dot, total
+import sys as _sys
+
+from . import nn
+from .compiler.compiled import compile
+from .core.collector import no_gc
+from .core.engine import Value, topological_order
+from .core.functional import GradcheckError, grad, gradcheck, hessian
+from .core.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .core.nary import dot, total
+from .core.validation import is_finite_number
+from .nn import data, losses, manual, optim
 from .training import fit
-from .validation import is_finite_number
+
+# These four lived at the top of the package before it had folders, and user code imports
+# them from there (`from autograd_lite.losses import mse`): the old paths name the new
+# modules, so both spellings give the same module object.
+for _module in (data, losses, manual, optim):
+    _sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
 
 #: `al.sum(terms)` is `al.total(terms)`. It is left out of `__all__`, so that
 #: `from autograd_lite import *` does not replace the builtin `sum`.

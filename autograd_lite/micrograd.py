@@ -12,7 +12,7 @@ How `Value` relates to the engine's Value. `Value(data, _children=(), _op='', la
 micrograd's constructor, and what it returns is a plain `autograd_lite.Value`, as are the
 results of every op. So every node of a graph is of the engine's own class, and every op on
 Values, floats and ints takes the engine's fast path: the generated methods test
-`b.__class__ is Value` (then float, then int), and so does `nodes.affine`; an instance of a
+`b.__class__ is Value` (then float, then int), and so does `nary.affine`; an instance of a
 subclass would send them down the checked path, at 6.5 to 7 times the cost (about 2 µs instead
 of 0.3 µs a product, see benchmarks/micrograd_compat.py). `isinstance(x, Value)` is
 true of every engine Value, op results included, and `Value.tanh`, `Value.exp`, ... are the
@@ -37,8 +37,9 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import engine, nn, nodes
-from .validation import as_list, whole_number
+from . import nn
+from .core import engine, nary
+from .core.validation import as_list, whole_number
 
 if TYPE_CHECKING:  # graphviz is imported by draw_dot only when it is called
     import graphviz
@@ -126,7 +127,7 @@ class Layer(Module):
     def _forward(self, x: Sequence[Input]) -> list[engine.Value]:
         # one dot node per neuron, with the inputs' numbers read once for the whole layer
         neurons = self.neurons
-        zs = nodes.affine([n.w for n in neurons], x, [n.b for n in neurons])
+        zs = nary.affine([n.w for n in neurons], x, [n.b for n in neurons])
         return [z.relu() for z in zs] if neurons[0].nonlin else zs
 
     def __repr__(self) -> str:
@@ -172,7 +173,7 @@ def draw_dot(root: engine.Value, format: str = "svg", rankdir: str = "LR") -> gr
     Graphs of more than viz.DEFAULT_MAX_NODES nodes are refused (dot would take minutes);
     draw those with `viz.draw_graph(root, max_nodes=...)`."""
     # here, so that importing this module does not import graphviz
-    from .graph_figures import DEFAULT_MAX_NODES, check_graph_options, draw_graph
+    from .viz.graph import DEFAULT_MAX_NODES, check_graph_options, draw_graph
 
     check_graph_options(root, rankdir, DEFAULT_MAX_NODES, "draw_dot")  # errors name draw_dot
     graph = draw_graph(root, rankdir=rankdir)

@@ -11,13 +11,14 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from . import compiled, nodes
-from .collector import no_gc
-from .engine import Value
-from .losses import half_squared_error
-from .modes import no_grad
-from .optim import SGD, Optimizer
-from .validation import as_list, finite_numbers, real_number, same_length, whole_number
+from .compiler import compiled
+from .core import nary
+from .core.collector import no_gc
+from .core.engine import Value
+from .core.modes import no_grad
+from .core.validation import as_list, finite_numbers, real_number, same_length, whole_number
+from .nn.losses import half_squared_error
+from .nn.optim import SGD, Optimizer
 
 __all__ = ["DivergenceError", "FitInterrupted", "Model", "fit", "predict", "r_squared"]
 
@@ -123,7 +124,7 @@ def _runner(model: Model, loss: Loss, compile: bool) -> Callable[[Batch, Batch],
 
     def batch_loss(xs: Batch, ys: Batch) -> Value:  # J = (1/|batch|) Σ loss(model(x), y)
         terms = [_sample_loss(loss, model(x), y) for x, y in zip(xs, ys)]
-        return nodes.total(terms) * (1.0 / len(xs))
+        return nary.total(terms) * (1.0 / len(xs))
 
     def eager(xs: Batch, ys: Batch) -> float:
         J = batch_loss(xs, ys)

@@ -62,12 +62,12 @@ import compiled_bench
 import micrograd_compat
 from handwritten import HandwrittenMLP
 
-from autograd_lite import nodes
-from autograd_lite.collector import no_gc
-from autograd_lite.engine import Value
-from autograd_lite.losses import half_squared_error
+from autograd_lite.core import nary
+from autograd_lite.core.collector import no_gc
+from autograd_lite.core.engine import Value
 from autograd_lite.nn import MLP
-from autograd_lite.optim import SGD
+from autograd_lite.nn.losses import half_squared_error
+from autograd_lite.nn.optim import SGD
 
 try:  # micrograd is the `bench` dependency group; without it its rows say "not installed".
     from micrograd.engine import Value as MgValue
@@ -241,7 +241,7 @@ class AutogradLite(Trainer):
 
     def loss(self, xs: Sequence[list[float]], ys: Sequence[list[float]]) -> Value:
         model = self.model
-        return nodes.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return nary.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     def step(self, xs: Sequence[list[float]], ys: Sequence[list[float]]) -> float:
         self.model.zero_grad()

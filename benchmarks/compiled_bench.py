@@ -35,9 +35,9 @@ import numpy as np
 from handwritten import HandwrittenMLP
 
 import autograd_lite as al
-from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
-from autograd_lite.optim import SGD
+from autograd_lite.nn.losses import half_squared_error
+from autograd_lite.nn.optim import SGD
 
 SIZES = (2, [16, 16, 1])
 LR = 1e-3

@@ -39,8 +39,8 @@ from typing import Any
 
 import micrograd_material as material
 
-from autograd_lite import engine
 from autograd_lite import micrograd as ours
+from autograd_lite.core import engine
 
 try:
     import micrograd.engine as mg_engine

@@ -25,11 +25,11 @@ from collections.abc import Sequence
 
 from bench import MLP_SIZES, Handwritten, regression_data
 
-from autograd_lite import engine, nodes
-from autograd_lite.collector import no_gc
-from autograd_lite.losses import half_squared_error
+from autograd_lite.core import engine, nary
+from autograd_lite.core.collector import no_gc
 from autograd_lite.nn import MLP
-from autograd_lite.optim import SGD
+from autograd_lite.nn.losses import half_squared_error
+from autograd_lite.nn.optim import SGD
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     optimizer = SGD(model.parameters(), 1e-3)
 
     def forward() -> engine.Value:
-        return nodes.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return nary.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     hand = Handwritten(MLP(nin, nouts, seed=0), 1e-3)
     clock = time.process_time

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autograd_lite import Value, viz
 from autograd_lite.atomic import write_bytes
-from autograd_lite.demos import seed_loss
+from autograd_lite.app.demos import seed_loss
 from autograd_lite.nn import MLP
 
 HERE = Path(__file__).resolve().parent / "figures"

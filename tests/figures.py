@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite.engine import Value
-from autograd_lite.expression import evaluate, parse_assignments
+from autograd_lite.app.draw import evaluate, parse_assignments
+from autograd_lite.core.engine import Value
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is not installed"

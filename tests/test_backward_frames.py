@@ -10,11 +10,12 @@ import pytest
 from dot_layout import layout
 from figures import fake_dot, needs_dot
 
-from autograd_lite import engine, nodes, viz
-from autograd_lite.backward_frames import replay_gradients
-from autograd_lite.demos import seed_loss
-from autograd_lite.engine import Value
-from autograd_lite.figure_style import CURRENT, number
+from autograd_lite import viz
+from autograd_lite.app.demos import seed_loss
+from autograd_lite.core import engine, nary
+from autograd_lite.core.engine import Value
+from autograd_lite.viz.frames import replay_gradients
+from autograd_lite.viz.style import CURRENT, number
 
 OUTLINE = re.compile(r'^\s*(v\d+) \[label=<<table border="3" color="' + CURRENT, re.MULTILINE)
 
@@ -73,7 +74,7 @@ def test_a_value_used_twice_sums_one_product_per_use() -> None:
     assert "∂out/∂a = ∂out/∂out · ∂out/∂a + ∂out/∂out · ∂out/∂a = 1 · 3 + 1 · 3 = 6" in (
         frames[1].source
     )
-    many = viz.backward_frames(nodes.total([a] * 5))[1].source
+    many = viz.backward_frames(nary.total([a] * 5))[1].source
     assert "+ … (2 more) = 1 · 1 + 1 · 1 + 1 · 1 + … (2 more) = 5" in many
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from autograd_lite.losses import half_squared_error
 from autograd_lite.nn import MLP
+from autograd_lite.nn.losses import half_squared_error
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 CONTENDERS = ("autograd-lite", "al + no_gc()", "micrograd", "hand-written")

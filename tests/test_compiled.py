@@ -17,14 +17,15 @@ from hypothesis import strategies as st
 from strategies import Program, programs
 
 import autograd_lite as al
-from autograd_lite import Value, engine, nodes
-from autograd_lite.compiled import BranchError
-from autograd_lite.losses import half_squared_error
+from autograd_lite import Value
+from autograd_lite.compiler.compiled import BranchError
+from autograd_lite.compiler.npcode import _Plan
+from autograd_lite.compiler.ruleexpr import HELPERS, NARY, slope_code, value_code
+from autograd_lite.compiler.tape import MASKING_OPS, RESERVED, Tape
+from autograd_lite.core import engine, nary
 from autograd_lite.nn import MLP
-from autograd_lite.npcode import _Plan
-from autograd_lite.optim import SGD
-from autograd_lite.ruleexpr import HELPERS, NARY, slope_code, value_code
-from autograd_lite.tape import MASKING_OPS, RESERVED, Tape
+from autograd_lite.nn.losses import half_squared_error
+from autograd_lite.nn.optim import SGD
 
 
 def close(a: float, b: float, rel: float = 1e-12) -> bool:
@@ -247,8 +248,8 @@ def _labelled_steps(labels: list[str]) -> tuple[list[Value], list[tuple[al.Compi
     W, B, V, rest = ps[:6], ps[6:9], ps[9:11], ps[11:]
 
     def sample(x: list, y: Value | float, guard: bool = False) -> Value:  # type: ignore[type-arg]
-        h = [z.tanh() for z in nodes.affine([W[0:2], W[2:4], W[4:6]], x, B)]
-        z = nodes.dot(V, [h[1], x[0] * h[2]])
+        h = [z.tanh() for z in nary.affine([W[0:2], W[2:4], W[4:6]], x, B)]
+        z = nary.dot(V, [h[1], x[0] * h[2]])
         if guard and z > -1e9:  # every parameter below is read after this guard
             z = z * 1.0
         h0, h1, h2 = h
@@ -555,9 +556,9 @@ def test_sum_fuses_layers_and_reads_any_columns() -> None:
     params = [*(p for row in w1 for p in row), *b1, *w2, *w3]
 
     def f(x: list[Value], y: Value) -> Value:
-        a = [z.tanh() for z in nodes.affine(w1, x, b1)]  # one matrix product, one map
-        z2 = nodes.dot(w2, [a[2], a[0]])  # columns 2 and 0 of a
-        z3 = nodes.dot(w3, [a[1], x[0] * a[3]])  # a column beside a node of its own
+        a = [z.tanh() for z in nary.affine(w1, x, b1)]  # one matrix product, one map
+        z2 = nary.dot(w2, [a[2], a[0]])  # columns 2 and 0 of a
+        z3 = nary.dot(w3, [a[1], x[0] * a[3]])  # a column beside a node of its own
         return (z2 * z3 - y) ** 2 + a[1].exp() + a[0].relu() / (1.0 + a[3] * a[3])
 
     xs = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(7)]

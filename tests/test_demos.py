@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite import cli, manual, topological_order
-from autograd_lite.demos import (
+from autograd_lite import topological_order
+from autograd_lite.app import cli
+from autograd_lite.app.demos import (
     DEMO_EPOCHS,
     DEMO_X,
     FIX_LR,
@@ -27,7 +28,7 @@ from autograd_lite.demos import (
     run_regression,
     seed_loss,
 )
-from autograd_lite.nn import MLP
+from autograd_lite.nn import MLP, manual
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -272,7 +273,7 @@ def test_notebooks_import_their_storys_settings_from_the_demos(
     imported = {
         alias.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "autograd_lite.demos"
+        if isinstance(node, ast.ImportFrom) and node.module == "autograd_lite.app.demos"
         for alias in node.names
     }
     assert settings <= imported

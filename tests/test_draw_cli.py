@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import autograd_lite.expression as expression_module
-from autograd_lite import layout_budget, rendering
-from autograd_lite.cli import main
-from autograd_lite.expression import evaluate, parse_assignments
+import autograd_lite.app.draw as expression_module
+from autograd_lite.app.cli import main
+from autograd_lite.app.draw import evaluate, parse_assignments
+from autograd_lite.viz import budget, rendering
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is not installed"
@@ -347,7 +347,7 @@ def test_a_sum_of_200_terms_is_drawn_as_one_sum_node(
 
 def test_the_budget_lets_ordinary_expressions_through_and_counts_like_dot() -> None:
     root = evaluate("relu(x*w - b) + relu(x*b)", parse_assignments(["x=1", "w=2", "b=3"]))
-    size = layout_budget.check_layout_budget(root)
+    size = budget.check_layout_budget(root)
     # 9 Values (x, w, b and 6 made by ops) and 6 op ellipses; 10 input edges and 6 op → value
     assert (size.values, size.nodes, size.edges) == (9, 15, 16)
     x = parse_assignments(["x=2"])["x"]
@@ -358,7 +358,7 @@ def test_the_budget_lets_ordinary_expressions_through_and_counts_like_dot() -> N
     # the k-th × crosses 4k − 3 ranks, the others 1 each (an edge into an op, and op → value)
     first = 1 + 1 + 1  # x → × twice, × → x·x
     later = sum((4 * k - 3) + 1 + 1 for k in range(2, 10))
-    assert layout_budget.layout_size(product).long_edge_ranks == first + later
+    assert budget.layout_size(product).long_edge_ranks == first + later
 
 
 # --- --frames -------------------------------------------------------------------------------

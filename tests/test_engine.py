@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from strategies import Program, programs, reals
 
 import autograd_lite as al
-from autograd_lite import Value, nodes
+from autograd_lite import Value
+from autograd_lite.core import nary
 
 # --- construction ----------------------------------------------------------------------------
 
@@ -511,7 +512,7 @@ def test_dot_builds_the_same_node_as_the_general_apply(
     x_mixed = [Value(x) if k % 2 else x for k, x in enumerate(xs)]
     bias = Value(0.25)
     quick = al.dot(w_values, x_mixed, bias)
-    general = nodes.apply("dot", *w_values, *x_mixed, bias)
+    general = nary.apply("dot", *w_values, *x_mixed, bias)
     assert quick.data == general.data
     assert quick.op == general.op == "dot"
     assert quick.inputs == general.inputs

@@ -13,7 +13,7 @@ from dot_layout import Box, aspect_ratio, label_overlaps
 from figures import LEAKY_SQUARE, TWO_RELU, expression_root, needs_dot
 
 from autograd_lite import viz
-from autograd_lite.demos import seed_loss
+from autograd_lite.app.demos import seed_loss
 
 pytestmark = needs_dot
 

@@ -95,11 +95,11 @@ def test_backward_and_grad_share_one_derivative_rule_per_op(
     # Issue 7: the fast float path and the differentiable path come from the same rule, so
     # a (test-local, deliberately wrong) tanh rule shows up in both once the methods are
     # generated from the patched table.
-    from autograd_lite import engine, fastpaths, nodes
+    from autograd_lite.core import codegen, engine, nary
 
-    wrong = fastpaths.rule("tanh(x)", "2 * x")
+    wrong = codegen.rule("tanh(x)", "2 * x")
     monkeypatch.setitem(engine.OPS, "tanh", wrong)
-    (tanh,) = fastpaths.methods({"tanh": ("tanh", "unary", "")}, engine.OPS, nodes._CALLS).values()
+    (tanh,) = codegen.methods({"tanh": ("tanh", "unary", "")}, engine.OPS, nary._CALLS).values()
     monkeypatch.setattr(Value, "tanh", tanh)
     x = Value(0.5)
     x.tanh().backward()

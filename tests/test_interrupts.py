@@ -21,10 +21,9 @@ from typing import Any
 import pytest
 
 import autograd_lite
-from autograd_lite import manual
-from autograd_lite.engine import Value
-from autograd_lite.nn import MLP
-from autograd_lite.optim import SGD, Adam, Optimizer
+from autograd_lite.core.engine import Value
+from autograd_lite.nn import MLP, manual
+from autograd_lite.nn.optim import SGD, Adam, Optimizer
 
 STATE = ("velocity", "m", "v", "t")
 _SLOT = {name: Value.__dict__[name] for name in ("data", "grad")}
@@ -161,7 +160,7 @@ def run_interrupted_at_line(call: Callable[[], object], n: int, files: set[str])
 
 
 def package_files() -> set[str]:
-    return {str(path) for path in Path(autograd_lite.__file__).parent.glob("*.py")}
+    return {str(path) for path in Path(autograd_lite.__file__).parent.rglob("*.py")}
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

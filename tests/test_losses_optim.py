@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_lite as al
-from autograd_lite.engine import Value
-from autograd_lite.losses import binary_cross_entropy_with_logits, half_squared_error, mse
-from autograd_lite.optim import SGD, Adam
+from autograd_lite.core.engine import Value
+from autograd_lite.nn.losses import binary_cross_entropy_with_logits, half_squared_error, mse
+from autograd_lite.nn.optim import SGD, Adam
 
 LOSSES = [half_squared_error, mse, binary_cross_entropy_with_logits]
 

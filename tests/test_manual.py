@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_lite import manual, nodes
-from autograd_lite.engine import Value
-from autograd_lite.losses import half_squared_error
-from autograd_lite.nn import ACTIVATIONS, MLP, activate
+from autograd_lite.core import nary
+from autograd_lite.core.engine import Value
+from autograd_lite.nn import ACTIVATIONS, MLP, activate, manual
+from autograd_lite.nn.losses import half_squared_error
 
 activations = st.sampled_from(ACTIVATIONS)
 numbers = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
@@ -75,7 +75,7 @@ def test_trace_deltas_are_the_engines_dJ_dz(problem: tuple[MLP, list[float], lis
     a: list[Value | float] = list(x)
     z_nodes: list[list[Value]] = []
     for layer in mlp.layers:
-        zs = [nodes.dot(n.w, a, n.b) for n in layer.neurons]
+        zs = [nary.dot(n.w, a, n.b) for n in layer.neurons]
         z_nodes.append(zs)
         a = [activate(z, layer.activation) for z in zs]
     half_squared_error(a, y).backward()
@@ -143,7 +143,7 @@ def test_manual_builds_no_values(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("manual must not build Values")
 
     monkeypatch.setattr(Value, "__init__", refuse)
-    # Every node is made by a generated method or by nodes.py: watch for calls into them.
+    # Every node is made by a generated method or by nary.py: watch for calls into them.
     calls: list[str] = []
 
     def watch(frame: types.FrameType, event: str, arg: object) -> None:
@@ -156,13 +156,13 @@ def test_manual_builds_no_values(monkeypatch: pytest.MonkeyPatch) -> None:
     finally:
         sys.setprofile(None)
     assert len(grads) == len(mlp.parameters())
-    assert not [f for f in calls if "<generated" in f or f.endswith("nodes.py")]
+    assert not [f for f in calls if "<generated" in f or f.endswith("nary.py")]
     sys.setprofile(watch)  # the watch does see the engine at work
     try:
         mlp([0.5, -0.5])
     finally:
         sys.setprofile(None)
-    assert [f for f in calls if "<generated" in f or f.endswith("nodes.py")]
+    assert [f for f in calls if "<generated" in f or f.endswith("nary.py")]
 
 
 def test_by_layer_reshapes_into_matrices() -> None:

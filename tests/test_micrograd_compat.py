@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as al
-from autograd_lite import engine, nodes
+from autograd_lite.core import engine, nary
 from autograd_lite.micrograd import MLP, Layer, Module, Neuron, Value, draw_dot
 
 # --- Value: micrograd's constructor, the engine's objects ----------------------------------
@@ -39,11 +39,11 @@ def test_value_returns_an_engine_value_so_every_op_takes_the_fast_path() -> None
 
 @pytest.fixture
 def checked_path_calls() -> Iterator[list[str]]:
-    """The ops that went through nodes.apply (the checked path) while the test ran."""
+    """The ops that went through nary.apply (the checked path) while the test ran."""
     calls: list[str] = []
 
     def profile(frame: Any, event: str, arg: object) -> None:
-        if event == "call" and frame.f_code is nodes.apply.__code__:
+        if event == "call" and frame.f_code is nary.apply.__code__:
             calls.append(frame.f_locals["op_name"])
 
     sys.setprofile(profile)

@@ -272,7 +272,7 @@ def test_the_limits_must_be_positive_whole_numbers(
 
 
 def test_model_file_reads_what_save_wrote(tmp_path: Path) -> None:
-    from autograd_lite import model_file
+    from autograd_lite.nn import model_file
 
     assert model_file.MAX_BYTES == MAX_BYTES
     mlp = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=7)

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from autograd_lite import manual, viz
-from autograd_lite.engine import Value
-from autograd_lite.figure_style import number
-from autograd_lite.nn import MLP
-from autograd_lite.notation import unit_label
+from autograd_lite import viz
+from autograd_lite.core.engine import Value
+from autograd_lite.nn import MLP, manual
+from autograd_lite.nn.notation import unit_label
+from autograd_lite.viz.style import number
 
 UNIT = re.compile(r"^\s*(a(\d+)_(\d+)) \[", flags=re.MULTILINE)
 

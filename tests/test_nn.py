@@ -9,9 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite import nodes
-from autograd_lite.engine import Value
-from autograd_lite.nn import ACTIVATIONS, FORMAT, FORMAT_VERSION, LEAKY_SLOPE, MLP, Layer, Neuron
+from autograd_lite.core import nary
+from autograd_lite.core.engine import Value
+from autograd_lite.nn import (
+    ACTIVATIONS,
+    FORMAT,
+    FORMAT_VERSION,
+    LEAKY_SLOPE,
+    MLP,
+    Layer,
+    Neuron,
+)
 
 
 def data_of(mlp: MLP) -> list[float]:
@@ -63,7 +71,7 @@ def test_parameters_carry_textbook_labels() -> None:
 
 def test_zero_grad_zeroes_every_parameter() -> None:
     mlp = MLP(2, [3, 1], activation="tanh", seed=1)
-    nodes.total(mlp([0.5, -1.0])).backward()
+    nary.total(mlp([0.5, -1.0])).backward()
     assert any(p.grad != 0.0 for p in mlp.parameters())
     mlp.zero_grad()
     assert all(p.grad == 0.0 for p in mlp.parameters())

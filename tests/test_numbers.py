@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite import data, manual
-from autograd_lite.engine import Value
-from autograd_lite.losses import binary_cross_entropy_with_logits, half_squared_error, mse
-from autograd_lite.nn import MLP, Layer, Neuron
-from autograd_lite.optim import SGD, Adam
+from autograd_lite.core.engine import Value
+from autograd_lite.nn import MLP, Layer, Neuron, data, manual
+from autograd_lite.nn.losses import binary_cross_entropy_with_logits, half_squared_error, mse
+from autograd_lite.nn.optim import SGD, Adam
 from autograd_lite.training import fit, predict, r_squared
 
 np = pytest.importorskip("numpy")

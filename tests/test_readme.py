@@ -49,7 +49,7 @@ def test_library_example_draws_before_the_step() -> None:
 
 
 def test_readme_quotes_the_stories_settings() -> None:
-    from autograd_lite.demos import DEMO_EPOCHS, FIX_LR, REGRESSION_STEPS
+    from autograd_lite.app.demos import DEMO_EPOCHS, FIX_LR, REGRESSION_STEPS
 
     text = " ".join(README.read_text("utf-8").split())  # one line: sentences wrap
     assert f"(Adam, α = {FIX_LR}, {REGRESSION_STEPS} steps for the fixes)" in text

@@ -14,9 +14,10 @@ import graphviz
 import pytest
 from figures import fake_dot, needs_dot
 
-from autograd_lite import micrograd, rendering, viz
-from autograd_lite.engine import Value
+from autograd_lite import micrograd, viz
+from autograd_lite.core.engine import Value
 from autograd_lite.nn import MLP
+from autograd_lite.viz import rendering
 
 
 def neuron_graph() -> graphviz.Digraph:

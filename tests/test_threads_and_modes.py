@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import autograd_lite as al
-from autograd_lite import Value, collector, engine, modes
+from autograd_lite import Value
+from autograd_lite.core import collector, engine, modes
 
 # --- no_gc: the collector's state after any interleaving equals the state before -----------
 

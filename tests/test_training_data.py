@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite import data, manual
-from autograd_lite.engine import Value
-from autograd_lite.losses import binary_cross_entropy_with_logits, half_squared_error, mse
-from autograd_lite.nn import MLP
-from autograd_lite.optim import SGD, Adam
+from autograd_lite.core.engine import Value
+from autograd_lite.nn import MLP, data, manual
+from autograd_lite.nn.losses import binary_cross_entropy_with_logits, half_squared_error, mse
+from autograd_lite.nn.optim import SGD, Adam
 from autograd_lite.training import DivergenceError, fit, predict, r_squared
 
 

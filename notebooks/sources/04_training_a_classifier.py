@@ -13,10 +13,10 @@ import time
 
 import matplotlib.pyplot as plt
 
-from autograd_lite import data
-from autograd_lite.losses import binary_cross_entropy_with_logits
+from autograd_lite.nn import data
+from autograd_lite.nn.losses import binary_cross_entropy_with_logits
 from autograd_lite.nn import MLP
-from autograd_lite.optim import Adam
+from autograd_lite.nn.optim import Adam
 from autograd_lite.training import fit, predict
 
 points, labels = data.two_moons(n=100, noise=0.1, seed=0)

@@ -1,0 +1,62 @@
+"""Pictures of backprop, in one namespace: `from autograd_lite import viz`.
+
+Each concern lives in its own module; this one only gathers their public names:
+
+  graph.py      draw_graph, save_graph: the computation graph below a Value
+  network.py    draw_network: an MLP drawn the textbook way
+  frames.py     backward_frames, frame_images, frame_strip, frame_player, save_frames:
+                the backward pass, node by node
+  rendering.py  render, image_bytes, PortableFigure, TimedDigraph: running Graphviz's
+                `dot`, with a timeout (files are written all or nothing by
+                atomic.write_bytes)
+  style.py      the colours, font and legends they share
+  budget.py     the draw command's budget: graphs dot would take too long to lay out
+
+Drawing returns a `graphviz.Digraph` (a `TimedDigraph`), which shows inline in Jupyter
+and whose DOT text is `.source`; that needs no Graphviz install. Only rendering runs
+Graphviz's `dot` program, stopping it after a timeout (also when Jupyter shows a
+figure), and says how to install it when it is missing (`GraphvizNotFound`).
+
+`import autograd_lite` does not import this module (nor graphviz): import it when you
+draw.
+"""
+
+from __future__ import annotations
+
+from .frames import backward_frames, frame_images, frame_player, frame_strip, save_frames
+from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph, save_graph
+from .network import MAX_UNITS_PER_LAYER, draw_network
+from .rendering import (
+    DEFAULT_TIMEOUT,
+    FORMATS,
+    GraphvizNotFound,
+    PortableFigure,
+    RenderError,
+    TimedDigraph,
+    format_for,
+    image_bytes,
+    render,
+)
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT",
+    "FORMATS",
+    "MAX_UNITS_PER_LAYER",
+    "RANKDIRS",
+    "GraphvizNotFound",
+    "PortableFigure",
+    "RenderError",
+    "TimedDigraph",
+    "backward_frames",
+    "draw_graph",
+    "draw_network",
+    "format_for",
+    "frame_images",
+    "frame_player",
+    "frame_strip",
+    "image_bytes",
+    "render",
+    "save_frames",
+    "save_graph",
+]
