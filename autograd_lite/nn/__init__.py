@@ -12,37 +12,7 @@
 submodules (`autograd_lite.nn.losses`, also reachable as `al.losses`).
 """
 
-from . import data, losses, manual, model_file, notation, optim
-from .modules import (
-    ACTIVATIONS,
-    FORMAT,
-    FORMAT_VERSION,
-    LEAKY_SLOPE,
-    MLP,
-    Layer,
-    Module,
-    Neuron,
-    activate,
-    check_activation,
-    check_inputs,
-)
+from . import data, losses, manual, model_file, modules, notation, optim
+from .modules import *  # noqa: F403  (Module, Neuron, Layer, MLP, ...: modules.__all__)
 
-__all__ = [
-    "ACTIVATIONS",
-    "FORMAT",
-    "FORMAT_VERSION",
-    "LEAKY_SLOPE",
-    "MLP",
-    "Layer",
-    "Module",
-    "Neuron",
-    "activate",
-    "check_activation",
-    "check_inputs",
-    "data",
-    "losses",
-    "manual",
-    "model_file",
-    "notation",
-    "optim",
-]
+__all__ = [*modules.__all__, "data", "losses", "manual", "model_file", "notation", "optim"]
