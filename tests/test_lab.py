@@ -303,8 +303,8 @@ def test_your_own_backward_is_compared_with_one_engine_backward() -> None:
 
     first = lab.compare(out, halves_x).first_divergence
     assert first is not None and first.sentence == (
-        "x gets 8 instead of 16, though every node that uses it (a) has the engine's "
-        "gradient, so the mistake is in what they send to x."
+        "x gets 8 instead of 16, though the node that uses it (a) has the engine's "
+        "gradient, so the mistake is in what it sends to x."
     )
 
 

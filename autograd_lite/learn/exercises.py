@@ -37,7 +37,17 @@ from ..nn.modules import MLP
 from ..nn.notation import unit_label
 from ..nn.optim import SGD
 
-__all__ = ["EXERCISES", "SEED_X", "SEED_Y", "Exercise", "Grade", "check", "seed_network", "task"]
+__all__ = [
+    "EXERCISES",
+    "SEED_X",
+    "SEED_Y",
+    "Exercise",
+    "Grade",
+    "check",
+    "seed_network",
+    "task",
+    "two_node_graph",
+]
 
 #: The seed example (app/demos/seed.py's DEMO_X and its target demo_target(DEMO_X)).
 SEED_X = (1.0, 0.5)

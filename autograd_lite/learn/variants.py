@@ -107,8 +107,10 @@ def no_zero_grad(root: Value) -> Gradients:
 
 
 def double_count_second_backward(root: Value) -> Gradients:
-    """`backward()` twice, as micrograd 0.1.0 does it: nothing is reset, not even the
-    nodes made by an op, so the second call adds to the first call's gradients."""
+    """`backward()` twice, as micrograd 0.1.0 does it: the second call adds to the first.
+
+    Nothing is reset, not even the nodes made by an op, so each interior node sends the
+    sum of both calls' gradients on in the second call."""
     order = topological_order(root)
     grads = {node: 0.0 for node in order}
     for _call in range(2):
@@ -118,8 +120,9 @@ def double_count_second_backward(root: Value) -> Gradients:
 
 
 def relu_grad_at_zero_is_one(root: Value) -> Gradients:
-    """relu′(0) = 1: the gate is taken to be open at z = 0 (the engine's, and PyTorch's,
-    relu′(0) is 0)."""
+    """relu′(0) = 1: the gate is taken to be open at z = 0.
+
+    The engine's relu′(0), as PyTorch's, is 0."""
     order = topological_order(root)
     grads = {node: 0.0 for node in order}
     grads[root] = 1.0
@@ -344,9 +347,11 @@ def _why_generic(scene: Scene) -> str:
     if not users:
         return f"{scene.got()}, at the root, where backward starts."
     names = ", ".join(scene.name(u) for u in users)
+    every, they = ("every node that uses it", "they send") if len(users) > 1 else (
+        "the node that uses it", "it sends")  # fmt: skip
     return (
-        f"{scene.got()}, though every node that uses it ({names}) has the engine's gradient, "
-        f"so the mistake is in what they send to {scene.name(scene.node)}."
+        f"{scene.got()}, though {every} ({names}) has the engine's gradient, so the mistake "
+        f"is in what {they} to {scene.name(scene.node)}."
     )
 
 
