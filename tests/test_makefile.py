@@ -43,7 +43,9 @@ def run_reference_tests(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess
     """pytest on tests/reference with torch hidden (a torch package that fails to import)."""
     hidden = tmp_path / "no-torch" / "torch"
     hidden.mkdir(parents=True)
-    (hidden / "__init__.py").write_text("raise ModuleNotFoundError('torch is hidden by this test', name='torch')\n")
+    (hidden / "__init__.py").write_text(
+        "raise ModuleNotFoundError('torch is hidden by this test', name='torch')\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(hidden.parent), "CI": "true" if ci else "false"}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REFERENCE_TESTS)],
