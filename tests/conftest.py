@@ -6,6 +6,7 @@ unless HYPOTHESIS_PROFILE names another, e.g. HYPOTHESIS_PROFILE=thorough.
 
 import os
 
+from browser import browser  # noqa: F401  (the headless Chromium fixture: tests/browser.py)
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(

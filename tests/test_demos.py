@@ -301,7 +301,10 @@ def test_the_stories_settings_are_the_ones_they_print(
 
 def test_importing_the_demos_loads_neither_matplotlib_nor_graphviz() -> None:
     # they are imported when a demo draws, not when the CLI starts
-    code = "import sys, autograd_lite.demos; print(*{'matplotlib', 'graphviz'} & set(sys.modules))"
+    code = (
+        "import sys, autograd_lite.app.demos; "
+        "print(*{'matplotlib', 'graphviz'} & set(sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == ""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 MAKEFILE = Path(__file__).resolve().parents[1] / "Makefile"
+REFERENCE_TESTS = Path(__file__).resolve().parent / "reference"
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -34,3 +37,35 @@ def test_a_venv_whose_pip_upgrade_fails_is_not_left_for_the_next_run(tmp_path: P
     assert done.returncode != 0  # the pip upgrade failed ...
     assert (venv / "bin").is_dir()  # ... after the venv was made ...
     assert not (venv / "bin" / "python").exists()  # ... so make deleted its target
+
+
+def run_reference_tests(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess[str]:
+    """pytest on tests/reference with torch hidden (a torch package that fails to import)."""
+    hidden = tmp_path / "no-torch" / "torch"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text(
+        "raise ModuleNotFoundError('torch is hidden by this test', name='torch')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(hidden.parent), "CI": "true" if ci else "false"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REFERENCE_TESTS)],
+        cwd=REFERENCE_TESTS.parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_without_torch_the_reference_checks_are_skipped_and_say_so(tmp_path: Path) -> None:
+    done = run_reference_tests(tmp_path, ci=False)
+    assert done.returncode in (0, 5), done.stdout + done.stderr  # 5: every test was skipped
+    assert "skipped" in done.stdout and "passed" not in done.stdout
+
+
+def test_under_ci_a_missing_torch_fails_the_reference_run(tmp_path: Path) -> None:
+    done = run_reference_tests(tmp_path, ci=True)
+    assert done.returncode != 0
+    assert "torch is not installed" in done.stdout + done.stderr
+    assert "make test-reference" in done.stdout + done.stderr

@@ -1,8 +1,10 @@
-"""Acceptance: micrograd's own tests and its demo's procedure run on autograd_lite.micrograd.
+"""Acceptance: micrograd's demo's procedure, and micrograd's own test file, on
+autograd_lite.micrograd.
 
-- micrograd's `test/test_engine.py` (its two tests compare values and gradients with PyTorch)
-  is read out of micrograd 0.1.0's source distribution, which `make test` downloads into the
-  venv; only its import line is changed, and its test functions are run here.
+- micrograd's `test/test_engine.py` is read out of micrograd 0.1.0's source distribution,
+  which `make test` downloads into the venv: the checks here are that only its import line
+  changes, and what a missing or wrong sdist says. Its two tests compare with PyTorch, so
+  they run in tests/reference/test_micrograd_test_engine.py (`make test-reference`).
 - the procedure of micrograd's demo notebook (benchmarks/micrograd_material.py, in our own
   words) must print what the notebook printed (tests/micrograd_reference/demo_outputs.json):
   the model, and the loss and accuracy of all 100 training steps, the losses to 1e-9 relative,
@@ -15,11 +17,8 @@ from __future__ import annotations
 
 import difflib
 import json
-import linecache
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import micrograd_material as material
 import numpy as np
@@ -30,23 +29,8 @@ from autograd_lite import micrograd
 EXPECTED = json.loads((material.REFERENCE_DATA / "demo_outputs.json").read_text("utf-8"))
 STEP = re.compile(r"step (\d+) loss (\S+), accuracy (\S+)%")
 TOLERANCE = 1e-9
-MICROGRADS_TESTS = ("test_sanity_check", "test_more_ops")
 
-# --- micrograd's test/test_engine.py -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def micrograds_test_module() -> dict[str, Any]:
-    """The globals of micrograd's test_engine.py after running it with our import line.
-
-    compile/exec here runs a known published file, not user input: test/test_engine.py of
-    micrograd 0.1.0's sdist, whose sha256 read_test_engine() checks."""
-    source = material.with_our_import(material.read_test_engine())
-    filename = f"{material.sdist_path()}/{material.TEST_ENGINE}"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"__name__": "micrograd_test_engine"}
-    exec(compile(source, filename, "exec"), namespace)
-    return namespace
+# --- micrograd's test/test_engine.py: the file itself ----------------------------------------
 
 
 def test_only_the_import_line_of_test_engine_changes() -> None:
@@ -55,18 +39,6 @@ def test_only_the_import_line_of_test_engine_changes() -> None:
     diff = difflib.unified_diff(published.splitlines(), ours.splitlines(), lineterm="", n=0)
     changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == [f"-{material.THEIR_IMPORT}", f"+{material.OUR_IMPORT}"]
-
-
-def test_test_engine_runs_with_autograd_lites_value(micrograds_test_module: dict[str, Any]) -> None:
-    assert micrograds_test_module["Value"] is micrograd.Value
-    found = {name for name in micrograds_test_module if name.startswith("test_")}
-    assert found == set(MICROGRADS_TESTS)
-
-
-@pytest.mark.parametrize("name", MICROGRADS_TESTS)
-def test_micrograds_own_test_passes(name: str, micrograds_test_module: dict[str, Any]) -> None:
-    test: Callable[[], None] = micrograds_test_module[name]
-    test()
 
 
 def test_a_missing_sdist_fails_saying_to_run_make_test(

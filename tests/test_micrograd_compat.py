@@ -1,8 +1,7 @@
 """autograd_lite.micrograd: micrograd's API on our engine, checked against micrograd 0.1.0.
 
-micrograd 0.1.0 as shipped is installed by the `reference` dependency group (as is torch, for
-micrograd's own tests in test_micrograd_acceptance.py), so the comparisons here run against
-the real package, not against our memory of it.
+micrograd 0.1.0 as shipped is installed by the `test` dependency group, so the comparisons
+here run against the real package, not against our memory of it.
 """
 
 from __future__ import annotations
