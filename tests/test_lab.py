@@ -3,18 +3,24 @@ proof that running them leaves the engine and the user's graph exactly as they w
 
 from __future__ import annotations
 
+import base64
 import gc
+import io
 import math
 import operator
 import re
 import subprocess
 import sys
 from functools import reduce
+from pathlib import Path
 
+import micrograd.engine as micrograd
 import pytest
+from browser import screenshot
 from figures import needs_dot
 from hypothesis import given
 from hypothesis import strategies as st
+from selenium.webdriver.remote.webdriver import WebDriver
 from strategies import Program, programs, reals
 
 import autograd_lite as al
@@ -247,9 +253,8 @@ def test_forgetting_local_derivatives_is_harmless_only_where_they_are_1(program:
 def test_double_count_is_what_micrograd_0_1_0_does_on_a_second_backward(
     steps: list[tuple[str, int, int]], leaves: list[float]
 ) -> None:
-    micrograd = pytest.importorskip("micrograd.engine")
     ours = [Value(x) for x in leaves]
-    theirs = [micrograd.Value(x) for x in leaves]
+    theirs = [micrograd.Value(x) for x in leaves]  # micrograd 0.1.0: the test group has it
     for op, i, j in steps:
         a, b = i % len(ours), j % len(ours)
         if op == "relu":
@@ -384,3 +389,41 @@ def test_comparing_loads_no_graphviz_until_it_draws() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["1", "[]"]
+
+
+@needs_dot
+def test_the_compare_figure_shows_the_wrong_node_in_red_at_full_size_in_a_browser(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from autograd_lite.viz import PortableFigure
+    from autograd_lite.viz.style import WRONG
+
+    result = lab.compare(smallest("recursive_no_sort"), "recursive_no_sort")
+    svg = PortableFigure(result.draw()).image()  # what notebook 05 shows
+    page = tmp_path / "compare.html"
+    image = base64.b64encode(svg).decode("ascii")
+    page.write_text(
+        '<!doctype html><body style="margin:0"><div style="width:950px">'  # JupyterLab's output
+        f'<img id="figure" style="max-width:100%" src="data:image/svg+xml;base64,{image}">'
+        "</div></body>",
+        "utf-8",
+    )
+    browser.get(page.as_uri())
+    natural, shown = browser.execute_script(
+        "const f = document.getElementById('figure'); return [f.naturalWidth, f.clientWidth];"
+    )
+    assert natural == shown  # drawn at 100%: its text is the size it was laid out at
+    png = Image.open(io.BytesIO(screenshot(browser, "lab_compare_diamond"))).convert("RGB")
+    red = tuple(int(WRONG[i : i + 2], 16) for i in (1, 3, 5))
+    reds = [xy for xy, colour in _pixels(png) if colour == red]
+    assert len(reds) > 500  # the outline of x's box and its red row
+    top = min(y for _, y in reds)
+    assert top < png.height / 4  # at the top of the figure, where x is
+
+
+def _pixels(png: object) -> list[tuple[tuple[int, int], tuple[int, int, int]]]:
+    width, height = png.size  # type: ignore[attr-defined]
+    data = png.load()  # type: ignore[attr-defined]
+    return [((x, y), data[x, y]) for y in range(height) for x in range(width)]
