@@ -10,6 +10,7 @@ from .core.functional import GradcheckError, grad, gradcheck, hessian
 from .core.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .core.nary import dot, total
 from .core.validation import is_finite_number
+from .learn import exercises, lab
 from .nn import data, losses, manual, optim
 from .training import fit
 
@@ -17,6 +18,10 @@ from .training import fit
 # them from there (`from autograd_lite.losses import mse`): the old paths name the new
 # modules, so both spellings give the same module object.
 for _module in (data, losses, manual, optim):
+    _sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
+# The lab and the exercises live in learn/; `al.lab` and `al.exercises` (and
+# `import autograd_lite.lab`) name them at the top, where a learner looks first.
+for _module in (exercises, lab):
     _sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
 
 #: `al.sum(terms)` is `al.total(terms)`. It is left out of `__all__`, so that
@@ -31,12 +36,14 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "enable_grad",
+    "exercises",
     "fit",
     "grad",
     "gradcheck",
     "hessian",
     "is_finite_number",
     "is_grad_enabled",
+    "lab",
     "losses",
     "manual",
     "nn",

@@ -1,6 +1,6 @@
 """Build the notebooks in this folder from their sources, run them, and save them with outputs.
 
-Regenerate all four (from the repository root, after `make test` has made the venv):
+Regenerate them all (from the repository root, after `make test` has made the venv):
 
     .venv/bin/python notebooks/build_notebooks.py            # all notebooks
     .venv/bin/python notebooks/build_notebooks.py 01 03      # only those whose name starts so

@@ -19,8 +19,9 @@ ALLOWED = {
     "viz": {"core", "nn", "compiler", "viz", "atomic"},
     "training": {"core", "nn", "compiler"},
     "micrograd": {"core", "nn", "viz"},
+    "learn": {"core", "nn", "viz", "learn"},
     "app": {"core", "nn", "compiler", "viz", "app", "atomic", "training"},
-    "__init__": {"core", "nn", "compiler", "training"},
+    "__init__": {"core", "nn", "compiler", "training", "learn"},
     "__main__": {"app"},
 }
 

@@ -185,3 +185,16 @@ def test_frame_player_steps_through_the_images() -> None:
     assert isinstance(png.children[1].children[0], widgets.Image)
     with pytest.raises(ValueError, match="at least one image"):
         viz.frame_player([])
+
+
+def test_frame_player_can_open_at_a_frame_with_a_caption() -> None:
+    pytest.importorskip("ipywidgets")
+    images = [b"<svg>frame 1</svg>", b"<svg>frame 2</svg>", b"<svg>frame 3</svg>"]
+    player = viz.frame_player(images, start=2, caption="x <is> wrong here")
+    (caption, controls, view) = player.children
+    play, slider = controls.children
+    assert play.value == slider.value == 2 and view.children[0].value == "<svg>frame 3</svg>"
+    assert caption.value == "<p>x &lt;is&gt; wrong here</p>"  # plain text, escaped
+    for bad in (3, -1, True, 1.0):
+        with pytest.raises(ValueError, match="start must be a frame index from 0 to 2"):
+            viz.frame_player(images, start=bad)  # type: ignore[arg-type]

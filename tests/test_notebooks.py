@@ -31,8 +31,8 @@ def builder() -> ModuleType:
     return module
 
 
-def test_there_are_four_notebooks() -> None:
-    assert [s.stem[:2] for s in SOURCES] == ["01", "02", "03", "04"]
+def test_there_are_five_notebooks() -> None:
+    assert [s.stem[:2] for s in SOURCES] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.stem)

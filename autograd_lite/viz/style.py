@@ -29,6 +29,7 @@ ZERO = "#9ca3af"  # grey: a zero weight
 OPEN_GATE = "#15803d"  # green
 CLOSED_GATE = "#6b7280"  # grey
 CURRENT = "#ea580c"  # orange: the node backward is at, in backward_frames
+WRONG = "#dc2626"  # red: a gradient a wrong backward gets wrong, in lab.compare
 QUIET = "#555555"  # secondary text: local derivatives, titles
 
 #: A legend entry: (swatch markup, text). The swatch is a filled cell or coloured text.
