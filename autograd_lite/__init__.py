@@ -14,14 +14,12 @@ from .learn import exercises, lab
 from .nn import data, losses, manual, optim
 from .training import fit
 
-# These four lived at the top of the package before it had folders, and user code imports
-# them from there (`from autograd_lite.losses import mse`): the old paths name the new
-# modules, so both spellings give the same module object.
-for _module in (data, losses, manual, optim):
-    _sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
-# The lab and the exercises live in learn/; `al.lab` and `al.exercises` (and
-# `import autograd_lite.lab`) name them at the top, where a learner looks first.
-for _module in (exercises, lab):
+# Modules a learner reaches from the top, which live in folders: data, losses, manual and
+# optim lived at the top before the package had folders, and user code imports them from
+# there (`from autograd_lite.losses import mse`); the lab and the exercises (learn/) are
+# where a learner looks first (`import autograd_lite.lab`). The top-level paths name the
+# folders' modules, so both spellings give the same module object.
+for _module in (data, losses, manual, optim, exercises, lab):
     _sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
 
 #: `al.sum(terms)` is `al.total(terms)`. It is left out of `__all__`, so that
