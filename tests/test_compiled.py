@@ -20,7 +20,7 @@ import autograd_lite as al
 from autograd_lite import Value
 from autograd_lite.compiler.compiled import BranchError
 from autograd_lite.compiler.npcode import _Plan
-from autograd_lite.compiler.ruleexpr import HELPERS, NARY, slope_code, value_code
+from autograd_lite.compiler.ruleexpr import HELPERS, NARY, local_grad_code, value_code
 from autograd_lite.compiler.tape import MASKING_OPS, RESERVED, Tape
 from autograd_lite.core import engine, nary
 from autograd_lite.nn import MLP
@@ -204,15 +204,15 @@ def test_nary_code_is_the_engines_sum_and_dot(numbers: list[float]) -> None:
     for op in ("sum", "dot"):
         out = eval(NARY[op].value(names), HELPERS, scope)  # our own table's code
         assert out == engine.OPS[op].forward(*numbers)
-        slopes = [eval(slope_code(op, k, names, "out"), HELPERS, scope) for k in range(len(names))]
-        assert tuple(slopes) == tuple(engine.OPS[op].derivative(out, *numbers))
+        grads = [eval(local_grad_code(op, k, names, "out"), HELPERS, scope) for k in range(len(names))]
+        assert tuple(grads) == tuple(engine.OPS[op].local_grads(out, *numbers))
 
 
 def test_rule_code_comes_from_the_op_table() -> None:
     assert value_code("relu", ["z"]) == "z if z > 0.0 else 0.0"
     assert value_code("relu", ["z"], numpy=True) == "_np.where(z > 0.0, z, 0.0)"
-    assert slope_code("relu", 0, ["z"], "a") == "1.0 if z > 0.0 else 0.0"
-    assert slope_code("**", 0, ["s", 2.0], "o") == "2.0 * _power(s, 1.0)"  # constants fold
+    assert local_grad_code("relu", 0, ["z"], "a") == "1.0 if z > 0.0 else 0.0"
+    assert local_grad_code("**", 0, ["s", 2.0], "o") == "2.0 * _power(s, 1.0)"  # constants fold
 
 
 def test_source_reads_as_the_chain_rule() -> None:

@@ -95,12 +95,11 @@ def test_backward_and_grad_share_one_derivative_rule_per_op(
     # Issue 7: the fast float path and the differentiable path come from the same rule, so
     # a (test-local, deliberately wrong) tanh rule shows up in both once the methods are
     # generated from the patched table.
-    from autograd_lite.core import codegen, engine, nary
+    from autograd_lite.core import codegen, engine, rules
 
-    wrong = codegen.rule("tanh(x)", "2 * x")
-    monkeypatch.setitem(engine.OPS, "tanh", wrong)
-    (tanh,) = codegen.methods({"tanh": ("tanh", "unary", "")}, engine.OPS, nary._CALLS).values()
-    monkeypatch.setattr(Value, "tanh", tanh)
+    wrong = rules.rule("tanh(x)", "2 * x")
+    monkeypatch.setitem(engine.OPS, "tanh", codegen.compile_op("tanh", wrong))
+    monkeypatch.setattr(Value, "tanh", codegen.compile_method("tanh", "tanh", wrong))
     x = Value(0.5)
     x.tanh().backward()
     assert x.grad == 1.0

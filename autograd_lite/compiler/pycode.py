@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from .repeats import Repeat, find_repeat
-from .ruleexpr import HELPERS, Code, assignment_lines, slope_code, sum_of
+from .ruleexpr import HELPERS, Code, assignment_lines, local_grad_code, sum_of
 from .tape import Fallback, Guard, Stale, Tape
 
 __all__ = ["compile_source", "contribution", "python_source", "replay_function"]
@@ -233,7 +233,7 @@ def _edge_lines(tape: Tape, order: list[int], defined: set[int]) -> list[str]:
         inputs = input_codes(tape, i)
         op = entries[i].op
         terms = [
-            (x, contribution(gradient, slope_code(op, k, inputs, names[i])))
+            (x, contribution(gradient, local_grad_code(op, k, inputs, names[i])))
             for k, x in enumerate(entries[i].inputs)
             if x.__class__ is not float and receives[x]  # type: ignore[index]
         ]
@@ -344,7 +344,7 @@ def _chain_slope(tape: Tape, i: int) -> str:
     """The local derivative of chain entry i with respect to its one node input."""
     e = tape.entries[i]
     k = next(k for k, x in enumerate(e.inputs) if isinstance(x, int))
-    return slope_code(e.op, k, input_codes(tape, i), tape.names[i])
+    return local_grad_code(e.op, k, input_codes(tape, i), tape.names[i])
 
 
 def _is_number(code: str) -> bool:

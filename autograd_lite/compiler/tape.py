@@ -31,7 +31,7 @@ from typing import Any
 from ..core import modes, tracehook
 from ..core.collector import no_gc
 from ..core.engine import OPS, Value, topological_order
-from ..core.functional import _single_value
+from ..core.functional import single_value
 from ..core.validation import real_number
 from .names import ACTIVATION_OPS, Namer, identifier, op_name
 
@@ -240,7 +240,7 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
             result = f(*_rebuild(args, number_proxies, value_proxies))
     except Exception as error:
         raise FailedOnValues from error
-    out = _single_value(result, "compile")
+    out = single_value(result, "compile")
     arguments = {id(p): ("input", i) for i, p in enumerate(number_proxies)}
     arguments.update({id(p): ("leaf", i) for i, p in enumerate(value_proxies)})
     builder = _Builder(recorder, arguments)

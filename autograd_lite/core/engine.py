@@ -1,47 +1,41 @@
-"""The scalar autodiff engine: `Value`, the backward pass, and the table of ops.
+"""The scalar autodiff engine: `Value`, the table of ops, and the backward pass.
 
 Every op computes, in the forward pass, its value and its *local derivatives*
 ∂out/∂input, and stores both on the new node: `node.inputs` and `node.local_grads`.
-The backward pass is then the same few lines for every op (the chain rule):
+The backward pass is then the chain rule, the same three lines for every op: see
+`propagate_simply`. Nodes hold numbers, never functions, so a graph has no reference
+cycles and is freed by reference counting the moment you drop it.
 
-    for node in reversed(topological_order(root)):
-        for input, local in zip(node.inputs, node.local_grads):
-            input.grad += local * node.grad
-
-Nodes hold numbers, never functions, so a graph has no reference cycles and is freed
-by reference counting the moment you drop it.
-
-Each op is written once, in `OPS`: its value and its local derivatives as Python
-expressions, side by side. The methods you call (`x * y` is `Value.__mul__`) are
-generated from that table by nary.py (with codegen.py). Grad modes live in modes.py,
-input checks in validation.py, the garbage-collector pause in collector.py.
+Each op is written once, in `RULES`: its value and its local derivatives as Python
+expressions, side by side. The methods you call (`x * y` is `Value.__mul__`) and the
+functions in `OPS` are generated from that table into _ops_generated.py (`make regen`
+runs codegen.py); Value inherits the methods. nary.py makes the nodes (`apply`, `node`)
+and the n-ary ops; modes.py holds the grad modes, validation.py the input checks.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from collections.abc import Sequence
 from itertools import islice
 from operator import mul
-from typing import TYPE_CHECKING, Any, Protocol, Union
+from typing import Any, Protocol, Union
 
+from . import _ops_generated as generated
 from . import modes, tracehook
-from .codegen import Domain, Op, rule
 from .collector import no_gc
+from .rules import Domain, Op, Rule, rule
 from .validation import real_number
-
-if TYPE_CHECKING:
-    from .signatures import ValueOps  # the generated methods' signatures
-else:
-    ValueOps = object
 
 # An op's input is a Value (it gets a gradient) or a plain float (a constant).
 Operand = Union["Value", float]
-#: g(z) = slope·z for z ≤ 0: `leaky_relu`'s default slope, and nn's leaky_relu layers'.
-LEAKY_SLOPE = 0.01
+#: g(z) = negative_slope·z for z ≤ 0: `leaky_relu`'s default, and nn's leaky_relu layers'.
+NEGATIVE_SLOPE = 0.01
 
 
-class Value(ValueOps):
+class Value(generated.ValueOps):
     """A scalar that remembers how it was made.
 
     `data` is a finite float. `grad` is ∂root/∂self after `root.backward()`. `op` names
@@ -51,8 +45,8 @@ class Value(ValueOps):
     one tuple, `edges` = (*inputs, *local_grads): one tuple, not two, saves 40 bytes.
 
     The ops (`+ - * / **`, `exp`, `relu`, …, and `< <= > >=`, which compare `data`) are
-    generated from OPS by nary.py. `==` and `hash` are identity-based, so Values can key
-    dicts and sets. `float(x)` is refused: see `__float__`.
+    inherited from `ValueOps`, generated from RULES into _ops_generated.py. `==` and
+    `hash` are identity-based, so Values can key dicts and sets. `float(x)` is refused.
     """
 
     __slots__ = ("__weakref__", "data", "edges", "grad", "label", "op")
@@ -134,7 +128,7 @@ class Value(ValueOps):
         seed = real_number(gradient, "backward gradient")
         mode = modes.current()
         checked = mode is not modes.DEFAULT and mode.setting("anomaly")
-        with no_gc():  # see collector.py: the sort's allocations set the collector off
+        with no_gc():  # the sort's allocations would set the collector off, to find nothing
             order = topological_order(self)
             for node in order:
                 if node.edges:
@@ -146,13 +140,10 @@ class Value(ValueOps):
             propagate(order, checked)
 
 
-# ==========================================================================================
-# The ops, each written once: its value and its local derivatives ∂out/∂input, as Python
-# expressions in the inputs x, y and the result out. They use arithmetic, comparisons with
-# < and > (a Value's == is identity), and the helpers exp, log, sqrt, tanh, power (IEEE
-# pow), zero (the number 0) and signed_inf, so the derivatives run on floats for
-# backward() and on Values for grad(grad(f)). A Domain is a condition on the inputs.
-# ==========================================================================================
+# === The ops, each written once ==============================================================
+# Its value and its local derivatives ∂out/∂input, as Python expressions in the inputs x, y
+# and the result out (rules.py says what they may use). A Domain is a condition on the
+# inputs, with the error raised outside it.
 
 _POSITIVE = Domain("x > 0.0", ValueError, "log needs a positive input, got {x!r}")
 _NON_NEGATIVE = Domain("x >= 0.0", ValueError, "sqrt needs a non-negative input, got {x!r}")
@@ -168,22 +159,8 @@ _POWER_DOMAIN = (
            "use a number exponent for a negative base"),
 )  # fmt: skip
 
-
-def _dot(*args: float) -> float:
-    # args = (w₁…wₙ, x₁…xₙ) or (w₁…wₙ, x₁…xₙ, b)
-    n = len(args) // 2
-    z: float = sum(map(mul, args[:n], args[n : 2 * n]), 0.0)
-    return z + args[-1] if len(args) % 2 else z
-
-
-def _d_dot(out: Any, *args: Any) -> tuple[Any, ...]:
-    # ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1
-    n = len(args) // 2
-    return (*args[n : 2 * n], *args[:n], *(1.0,) * (len(args) % 2))
-
-
 #: Each primitive: its value and its local derivatives, side by side.
-OPS: dict[str, Op] = {
+RULES: dict[str, Rule] = {
     "+":          rule("x + y", "1.0", "1.0"),
     "-":          rule("x - y", "1.0", "-1.0"),
     "*":          rule("x * y", "y", "x"),
@@ -201,12 +178,54 @@ OPS: dict[str, Op] = {
     "sigmoid":    rule("1.0 / (1.0 + exp(-x)) if x >= 0.0 else exp(x) / (1.0 + exp(x))",
                        "out * (1.0 - out)"),  # two forms, so exp never overflows
     "relu":       rule("x if x > 0.0 else 0.0", "1.0 if x > 0.0 else 0.0"),  # the 0/1 gate
-    "leaky_relu": rule("x if x > 0.0 else slope * x", "1.0 if x > 0.0 else slope",
-                       "0.0 if x > 0.0 else x", names=("x", "slope")),
+    "leaky_relu": rule("x if x > 0.0 else negative_slope * x",
+                       "1.0 if x > 0.0 else negative_slope", "0.0 if x > 0.0 else x",
+                       names=("x", "negative_slope")),
     "abs":        rule("abs(x)", "1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0"),
-    # n-ary: one node however many inputs, so a sum of 100,000 terms is not that deep
-    "sum":        Op(lambda *xs: sum(xs, 0.0), lambda out, *xs: (1.0,) * len(xs)),
-    "dot":        Op(_dot, _d_dot),  # z = Σₖ wₖxₖ + b: a neuron
+}  # fmt: skip
+
+if (generated.RULES != RULES or generated.NEGATIVE_SLOPE != NEGATIVE_SLOPE) and os.environ.get(
+    "AUTOGRAD_LITE_REGEN"
+) != "1":
+    raise ImportError(f"{generated.__file__} is not generated from this RULES: run make regen")
+
+
+# The n-ary ops make one node however many inputs, so a sum of 100,000 terms is not that
+# deep. dot's math is written once, here: al.compile writes its code with the same
+# functions, given a `total` and `times` that write code (compiler/ruleexpr.py).
+
+
+_FLOAT_SUM = functools.partial(sum, start=0.0)
+
+
+def dot_value(ws: Sequence[Any], xs: Sequence[Any], bias: Sequence[Any] = (),
+              total: Any = _FLOAT_SUM, times: Any = mul) -> Any:  # fmt: skip
+    """z = Σₖ wₖ·xₖ (+ b), added left to right from 0.0: the pre-activation of a neuron."""
+    z = total(map(times, ws, xs))
+    return total((z, *bias)) if bias else z
+
+
+def dot_local_grads(ws: Sequence[Any], xs: Sequence[Any], bias: Sequence[Any] = ()) -> Any:
+    """∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1, in the order of dot's inputs."""
+    return (*xs, *ws, *(1.0,) * len(bias))
+
+
+def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
+    """dot's inputs (w₁…wₙ, x₁…xₙ) or (w₁…wₙ, x₁…xₙ, b) as ws, xs and the bias (or ())."""
+    n = len(inputs) // 2
+    return inputs[:n], inputs[n : 2 * n], inputs[2 * n :]
+
+
+def _sum_local_grads(out: Any, *xs: Any) -> tuple[float, ...]:
+    return (1.0,) * len(xs)
+
+
+#: Each op as the engine runs it: the functions generated from RULES, and the n-ary ops.
+OPS: dict[str, Op] = {
+    **generated.OPS,
+    "sum": Op(lambda *xs: sum(xs, 0.0), _sum_local_grads),
+    "dot": Op(lambda *inputs: dot_value(*dot_inputs(inputs)),
+              lambda out, *inputs: dot_local_grads(*dot_inputs(inputs))),
 }  # fmt: skip
 
 
@@ -240,6 +259,16 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def propagate_simply(order: Sequence[Value]) -> None:
+    """The chain rule, as a learner writes it: from the root (last in `order`) back, each
+    node adds local · upstream to the grad of each of its inputs. `propagate` is the same
+    sums, in the same order, faster."""
+    for node in reversed(order):
+        for x, local in zip(node.inputs, node.local_grads):
+            if isinstance(x, Value):  # a constant (a float among the inputs) takes none
+                x.grad += local * node.grad
+
+
 class Node(Protocol):
     """What `propagate` needs of a node: a Value, or functional.py's gradient nodes."""
 
@@ -248,8 +277,9 @@ class Node(Protocol):
 
 
 def propagate(order: Sequence[Node], checked: bool = False) -> None:
-    """The chain rule, from the last node of `order` back: each node adds
-    local · upstream to each of its inputs' `grad`.
+    """`propagate_simply`, optimised: the same sums in the same order, so the same grads
+    to the last bit, for the finite floats of an ordinary backward; the careful cases go
+    to `_propagate_carefully`.
 
     The zero rule: a zero upstream gradient sends nothing, and neither does a zero local
     derivative, so 0 · inf counts as 0, never NaN: a closed ReLU gate stops the
