@@ -297,12 +297,17 @@ def sum_of(terms: str) -> str:
     return f"_sum({terms}, 0.0)"
 
 
-def _times(w: str, x: str) -> str:
-    return f"{w} * {x}"
-
-
 def _dot_value(inputs: list[str]) -> str:
-    return str(dot_value(*dot_inputs(inputs), total=_plus, times=_times))
+    def total(terms: Iterable[str], start: float) -> str:
+        return _plus(terms)  # from 0.0, as sum(terms, 0.0)
+
+    def times(w: str, x: str) -> str:
+        return f"{w} * {x}"
+
+    def plus(z: str, b: str) -> str:
+        return f"{z} + {b}"
+
+    return str(dot_value(*dot_inputs(inputs), total=total, times=times, plus=plus))
 
 
 def _dot_local_grad(inputs: Sequence[Code], k: int) -> Code:

@@ -15,12 +15,11 @@ and the n-ary ops; modes.py holds the grad modes, validation.py the input checks
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from collections.abc import Sequence
 from itertools import islice
-from operator import mul
+from operator import add, mul
 from typing import Any, Protocol, Union
 
 from . import _ops_generated as generated
@@ -191,29 +190,26 @@ if (generated.RULES != RULES or generated.NEGATIVE_SLOPE != NEGATIVE_SLOPE) and 
 
 
 # The n-ary ops make one node however many inputs, so a sum of 100,000 terms is not that
-# deep. dot's math is written once, here: al.compile writes its code with the same
-# functions, given a `total` and `times` that write code (compiler/ruleexpr.py).
+# deep. dot's math is written once, here, and used by nary.affine and by al.compile, which
+# runs it on code instead of numbers (compiler/ruleexpr.py).
 
 
-_FLOAT_SUM = functools.partial(sum, start=0.0)
-
-
-def dot_value(ws: Sequence[Any], xs: Sequence[Any], bias: Sequence[Any] = (),
-              total: Any = _FLOAT_SUM, times: Any = mul) -> Any:  # fmt: skip
+def dot_value(ws: Sequence[Any], xs: Sequence[Any], b: Any = None, total: Any = sum,
+              times: Any = mul, plus: Any = add) -> Any:  # fmt: skip
     """z = Σₖ wₖ·xₖ (+ b), added left to right from 0.0: the pre-activation of a neuron."""
-    z = total(map(times, ws, xs))
-    return total((z, *bias)) if bias else z
+    z = total(map(times, ws, xs), 0.0)
+    return z if b is None else plus(z, b)
 
 
-def dot_local_grads(ws: Sequence[Any], xs: Sequence[Any], bias: Sequence[Any] = ()) -> Any:
+def dot_local_grads(ws: Sequence[Any], xs: Sequence[Any], b: Any = None) -> tuple[Any, ...]:
     """∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1, in the order of dot's inputs."""
-    return (*xs, *ws, *(1.0,) * len(bias))
+    return (*xs, *ws) if b is None else (*xs, *ws, 1.0)
 
 
-def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
-    """dot's inputs (w₁…wₙ, x₁…xₙ) or (w₁…wₙ, x₁…xₙ, b) as ws, xs and the bias (or ())."""
+def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any]:
+    """dot's inputs (w₁…wₙ, x₁…xₙ) or (w₁…wₙ, x₁…xₙ, b) as ws, xs and b (or None)."""
     n = len(inputs) // 2
-    return inputs[:n], inputs[n : 2 * n], inputs[2 * n :]
+    return inputs[:n], inputs[n : 2 * n], inputs[-1] if len(inputs) % 2 else None
 
 
 def _sum_local_grads(out: Any, *xs: Any) -> tuple[float, ...]:

@@ -96,28 +96,35 @@ def affine(
     if len(rows) != len(biases):
         raise ValueError(f"dot needs one bias per row, got {len(rows)} rows and {len(biases)}")
     for ws in rows:
-        if _length(ws) != n:
+        if (ws.__class__ is not list and _length(ws) != n) or len(ws) != n:
             raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {n}")
     numbers = _numbers_of(xs)
     if numbers is None:  # a number of another type: apply converts it (or refuses it)
         return [apply("dot", *ws, *xs, *([] if b is None else [b])) for ws, b in zip(rows, biases)]
+    fast = modes.current() is modes.DEFAULT  # no grad mode in force: make the nodes inline
     zs = []
     for ws, b in zip(rows, biases):
         w_numbers = [w.data if w.__class__ is Value else math.nan for w in ws]
-        bias = () if b is None else (b.data if b.__class__ is Value else math.nan,)
+        b_number = None if b is None else b.data if b.__class__ is Value else math.nan
         try:
-            z = dot_value(w_numbers, numbers, bias)
+            z = dot_value(w_numbers, numbers, b_number)
         except (TypeError, OverflowError):  # data set by hand to a string, None, 10**400
             z = math.nan
         # No per-input checks: a NaN or inf anywhere (or a weight that is not a Value)
         # makes z non-finite too, and data set by hand to another kind of number can make
         # z something else than a float: then apply converts, or finds and names the culprit.
         # (A weight's data set by hand to True counts as 1 here, as it does in Python.)
-        operands = (*ws, *xs) if b is None else (*ws, *xs, b)
         if z.__class__ is not float or z - z != 0.0:
-            zs.append(apply("dot", *operands))
+            zs.append(apply("dot", *ws, *xs, *([] if b is None else [b])))
+            continue
+        local_grads = dot_local_grads(w_numbers, numbers, b_number)
+        edges = (*ws, *xs, *local_grads) if b is None else (*ws, *xs, b, *local_grads)
+        if fast:
+            v = _new(Value)
+            v.data, v.grad, v.label, v.op, v.edges = z, 0.0, None, "dot", edges
+            zs.append(v)
         else:
-            zs.append(node(z, "dot", (*operands, *dot_local_grads(w_numbers, numbers, bias))))
+            zs.append(node(z, "dot", edges))
     return zs
 
 
@@ -137,6 +144,7 @@ def _numbers_of(operands: Sequence[object]) -> list[float] | None:
 
 
 _JUST_FLOAT = frozenset({float})
+
 
 
 def _constant(x: object, op: str) -> float:
