@@ -98,8 +98,8 @@ def test_a_rule_changed_without_make_regen_fails_loudly_until_regenerated(tmp_pa
     check = "import autograd_lite as al; x = al.Value(2.0); (x * 3.0).backward(); print(x.grad)"
     stale = _python(tmp_path, check)
     assert stale.returncode != 0 and "run make regen" in stale.stderr
-    regen = _python(tmp_path, "import runpy; runpy.run_module('autograd_lite.core.codegen', "
-                    "run_name='__main__')", AUTOGRAD_LITE_REGEN="1")  # fmt: skip
+    regen = subprocess.run([sys.executable, str(package / "core" / "codegen.py")],  # make regen
+                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
     assert regen.returncode == 0, regen.stderr
     fresh = _python(tmp_path, check)
     assert fresh.returncode == 0 and fresh.stdout.strip() == "3.0"
@@ -123,9 +123,19 @@ def test_propagate_simply_gives_the_fast_loops_grads_to_the_last_bit(program: Pr
     program = program.checked()  # finite numbers (the fast loop's case), no kinks
     grads = []
     for propagate in (engine.propagate, engine.propagate_simply):
-        root, nodes = program.build(*(Value(x) for x in program.leaves))
+        root, _ = program.build(*(Value(x) for x in program.leaves))
         order = engine.topological_order(root)
         root.grad = 1.0
         propagate(order)
         grads.append([node.grad for node in order])
     assert grads[0] == grads[1]
+
+
+def test_make_regen_replaces_a_broken_generated_file(tmp_path: Path) -> None:
+    package = _copy_of_the_package(tmp_path)
+    generated = package / "core" / "_ops_generated.py"
+    generated.write_text("this is not Python\n", "utf-8")
+    regen = subprocess.run([sys.executable, str(package / "core" / "codegen.py")],
+                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert regen.returncode == 0, regen.stderr
+    assert generated.read_text("utf-8") == codegen.TARGET.read_text("utf-8")

@@ -53,7 +53,7 @@ def sum_grads(step, params, *columns):  # type: ignore[no-untyped-def]
 
 
 def eager_sum(f, params, *columns):  # type: ignore[no-untyped-def]
-    return eager_grads(lambda: al.sum([f(*a) for a in zip(*columns)]), params)
+    return eager_grads(lambda: al.total([f(*a) for a in zip(*columns)]), params)
 
 
 def regression(n: int, seed: int) -> tuple[list[list[float]], list[list[float]]]:
@@ -84,7 +84,7 @@ def test_full_batch_step_matches_eager_after_optimizer_steps() -> None:
     xs, ys = regression(20, 2)
 
     def batch(xs: list[list[float]], ys: list[list[float]]) -> Value:
-        return al.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return al.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     step = al.compile(batch)
     optimizer = SGD(params, lr=0.05)
@@ -412,7 +412,7 @@ def test_kinks_are_ops_not_branches() -> None:
 
 def test_argument_shapes_are_part_of_the_key() -> None:
     p = Value(2.0)
-    step = al.compile(lambda xs: al.sum([x * p for x in xs]))
+    step = al.compile(lambda xs: al.total([x * p for x in xs]))
     assert step([1.0, 2.0]) == 6.0
     assert step([1.0, 2.0, 3.0]) == 12.0
     assert step.traces == 2
@@ -577,7 +577,7 @@ def test_loops_over_samples_keep_eager_bits(head: str) -> None:
     xs, ys = regression(12, 6)
 
     def batch(xs: list[list[float]], ys: list[list[float]]) -> Value:
-        total = al.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        total = al.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
         return total * (1.0 / len(xs)) if head == "mean" else total.sqrt()
 
     step = al.compile(batch)

@@ -206,7 +206,7 @@ SLOPES = [
     Slopes("abs", lambda x: x.abs(), lambda x: (math.copysign(1.0, x), 0.0, 0.0), KINKED),
     Slopes(
         "sum",
-        lambda x: al.sum([x, 2.0, x, x.exp()]),
+        lambda x: al.total([x, 2.0, x, x.exp()]),
         lambda x: (2 + math.exp(x), math.exp(x), math.exp(x)),
     ),
     Slopes(
@@ -283,7 +283,7 @@ PARTIALS = [
         lambda x, y: al.dot([x, y], [y, x]),
         lambda x, y: {(0,): 2 * y, (1,): 2 * x, (0, 1): 2.0},
     ),
-    Partials("sum", lambda x, y: al.sum([x, y, x]), lambda x, y: {(0,): 2.0, (1,): 1.0}),
+    Partials("sum", lambda x, y: al.total([x, y, x]), lambda x, y: {(0,): 2.0, (1,): 1.0}),
 ]
 
 
@@ -462,7 +462,7 @@ def test_hessian_of_a_quadratic_is_its_matrix() -> None:
 def _one_of_each(x: Value, y: Value) -> list[Value]:
     return [
         x + y, x - 1, 2 * y, x / y, x**2, x**y, 2**x, -x, x.exp(), x.log(), x.sqrt(), x.tanh(),
-        x.sigmoid(), x.relu(), x.leaky_relu(), x.abs(), al.sum([x, y, 3]), al.dot([x], [y], x),
+        x.sigmoid(), x.relu(), x.leaky_relu(), x.abs(), al.total([x, y, 3]), al.dot([x], [y], x),
     ]  # fmt: skip
 
 

@@ -338,7 +338,7 @@ def _sum_terms(node: ast.BinOp) -> list[ast.expr] | None:
     """The terms of a chain a + b + c + … of three or more (Python nests it to the left:
     ((a + b) + c) + …), else None.
 
-    `_evaluate` adds them with one n-ary `sum` node (`al.sum`), not a chain of `+` nodes:
+    `_evaluate` adds them with one n-ary `sum` node (`al.total`), not a chain of `+` nodes:
     the same numbers (sum adds left to right, as the chain does, and each term's local
     derivative is 1 either way), but x+x+…+x with 200 terms is one node with 200 inputs
     instead of a chain 200 deep, which dot can lay out and a reader can read. Only `+`

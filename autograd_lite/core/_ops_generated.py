@@ -16,6 +16,7 @@ import them, as engine.py imports this module.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from .modes import DEFAULT
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
     from .nary import apply, node
 
 new = object.__new__  # a Value without __init__'s checks, for numbers already checked
+
+
+def check(rules: object, negative_slope: float) -> None:
+    """Refuses to run code generated from other rules than engine.py's (make regen, which
+    sets AUTOGRAD_LITE_REGEN=1 to replace this file, imports it anyway)."""
+    stale = rules != RULES or negative_slope != NEGATIVE_SLOPE
+    if stale and os.environ.get("AUTOGRAD_LITE_REGEN") != "1":
+        raise ImportError(f"{__file__} was generated from other rules than engine.RULES: "
+                          "run make regen")  # fmt: skip
 
 #: The rule table this file was generated from (engine.py compares).
 RULES = {

@@ -1,6 +1,7 @@
 """The code generator: writes `_ops_generated.py` from the rule table `engine.RULES`.
 
-    make regen        (or: AUTOGRAD_LITE_REGEN=1 python -m autograd_lite.core.codegen)
+    make regen        (python autograd_lite/core/codegen.py; or, when the package imports,
+                       python -m autograd_lite.core.codegen)
 
 For each rule it writes the op's functions: `mul_forward(x, y)` (the value, on floats),
 `mul_local_grads(out, x, y)` (every local derivative ∂out/∂input, on floats or Values),
@@ -23,6 +24,24 @@ import linecache
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+if __name__ == "__main__" and not __package__:  # run as a file: `make regen`
+    import sys
+    import types
+
+    # Import core/ alone, with a stand-in for the generated module, so that no stale or
+    # broken _ops_generated.py can stop its own regeneration.
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    top = types.ModuleType("autograd_lite")
+    top.__path__ = [str(Path(__file__).resolve().parents[1])]
+    stand_in = types.ModuleType("autograd_lite.core._ops_generated")
+    stand_in.__dict__.update(ValueOps=type("ValueOps", (), {"__slots__": ()}), OPS={},
+                             check=lambda *args: None)  # fmt: skip
+    sys.modules.update({"autograd_lite": top, stand_in.__name__: stand_in})
+    from autograd_lite.core import codegen
+
+    codegen.main()
+    raise SystemExit
 
 from .rules import HELPERS, Domain, Op, Rule
 
@@ -248,6 +267,7 @@ import them, as engine.py imports this module.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from .modes import DEFAULT
@@ -261,6 +281,15 @@ if TYPE_CHECKING:
     from .nary import apply, node
 
 new = object.__new__  # a Value without __init__'s checks, for numbers already checked
+
+
+def check(rules: object, negative_slope: float) -> None:
+    """Refuses to run code generated from other rules than engine.py's (make regen, which
+    sets AUTOGRAD_LITE_REGEN=1 to replace this file, imports it anyway)."""
+    stale = rules != RULES or negative_slope != NEGATIVE_SLOPE
+    if stale and os.environ.get("AUTOGRAD_LITE_REGEN") != "1":
+        raise ImportError(f"{__file__} was generated from other rules than engine.RULES: "
+                          "run make regen")  # fmt: skip
 '''
 
 

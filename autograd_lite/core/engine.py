@@ -1,26 +1,24 @@
 """The scalar autodiff engine: `Value`, the table of ops, and the backward pass.
 
-Every op computes, in the forward pass, its value and its *local derivatives*
-∂out/∂input, and stores both on the new node: `node.inputs` and `node.local_grads`.
-The backward pass is then the chain rule, the same three lines for every op: see
-`propagate_simply`. Nodes hold numbers, never functions, so a graph has no reference
-cycles and is freed by reference counting the moment you drop it.
+Every op computes, in the forward pass, its value and its *local derivatives* ∂out/∂input,
+and stores both on the new node: `node.inputs` and `node.local_grads`. The backward pass
+is then the chain rule, the same three lines for every op: `propagate_simply`. Nodes hold
+numbers, never functions, so a graph has no reference cycles and is freed at once.
 
 Each op is written once, in `RULES`: its value and its local derivatives as Python
 expressions, side by side. The methods you call (`x * y` is `Value.__mul__`) and the
-functions in `OPS` are generated from that table into _ops_generated.py (`make regen`
-runs codegen.py); Value inherits the methods. nary.py makes the nodes (`apply`, `node`)
+functions in `OPS` are generated from it into _ops_generated.py (`make regen` runs
+codegen.py), whose `ValueOps` Value inherits. nary.py makes the nodes (`apply`, `node`)
 and the n-ary ops; modes.py holds the grad modes, validation.py the input checks.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from itertools import islice
 from operator import add, mul
-from typing import Any, Protocol, Union
+from typing import Any, Union
 
 from . import _ops_generated as generated
 from . import modes, tracehook
@@ -118,12 +116,9 @@ class Value(generated.ValueOps):
 
     def backward(self, gradient: float = 1.0) -> None:
         """Set `grad` = gradient · ∂self/∂node on every node of the graph below self.
-
-        Interior nodes (made by an op, even from constants only) are recomputed from
-        scratch on every call. Leaves (the Values you create: inputs and parameters)
-        *accumulate*, as in PyTorch, so two calls give twice the leaf gradient: zero
-        them between steps (`model.zero_grad()`, or `x.grad = 0.0`).
-        """
+        Interior nodes (made by an op, even from constants only) are recomputed on every
+        call. Leaves (the Values you create: inputs and parameters) *accumulate*, as in
+        PyTorch: zero them between steps (`model.zero_grad()`, or `x.grad = 0.0`)."""
         seed = real_number(gradient, "backward gradient")
         mode = modes.current()
         checked = mode is not modes.DEFAULT and mode.setting("anomaly")
@@ -132,17 +127,13 @@ class Value(generated.ValueOps):
             for node in order:
                 if node.edges:
                     node.grad = 0.0
-            if self.edges:
-                self.grad = seed
-            else:
-                self.grad += seed
+            self.grad = seed if self.edges else self.grad + seed  # a leaf accumulates
             propagate(order, checked)
 
 
-# === The ops, each written once ==============================================================
-# Its value and its local derivatives ∂out/∂input, as Python expressions in the inputs x, y
-# and the result out (rules.py says what they may use). A Domain is a condition on the
-# inputs, with the error raised outside it.
+# === The ops, each written once: its value and its local derivatives ∂out/∂input, as Python
+# expressions in the inputs x, y and the result out (rules.py says what they may use). A
+# Domain is a condition on the inputs, with the error raised outside it. ===================
 
 _POSITIVE = Domain("x > 0.0", ValueError, "log needs a positive input, got {x!r}")
 _NON_NEGATIVE = Domain("x >= 0.0", ValueError, "sqrt needs a non-negative input, got {x!r}")
@@ -164,7 +155,7 @@ RULES: dict[str, Rule] = {
     "-":          rule("x - y", "1.0", "-1.0"),
     "*":          rule("x * y", "y", "x"),
     "/":          rule("x / y", "1.0 / y", "-out / y", domain=(_NON_ZERO,)),
-    # The slope of x⁰ is 0, even where x⁻¹ overflows (x = 5e-324).
+    # ∂(x⁰)/∂x is 0, even where x⁻¹ overflows (x = 5e-324).
     "**":         rule("power(x, y)", "0.0 if zero(y) else y * power(x, y - 1.0)",
                        "out * log(x) if x > 0.0 else 0.0", domain=_POWER_DOMAIN),
     "neg":        rule("-x", "-1.0"),
@@ -183,15 +174,11 @@ RULES: dict[str, Rule] = {
     "abs":        rule("abs(x)", "1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0"),
 }  # fmt: skip
 
-if (generated.RULES != RULES or generated.NEGATIVE_SLOPE != NEGATIVE_SLOPE) and os.environ.get(
-    "AUTOGRAD_LITE_REGEN"
-) != "1":
-    raise ImportError(f"{generated.__file__} is not generated from this RULES: run make regen")
+generated.check(RULES, NEGATIVE_SLOPE)  # the generated code is RULES' own, or "run make regen"
 
 
-# The n-ary ops make one node however many inputs, so a sum of 100,000 terms is not that
-# deep. dot's math is written once, here, and used by nary.affine and by al.compile, which
-# runs it on code instead of numbers (compiler/ruleexpr.py).
+# The n-ary ops: one node however many inputs, so a sum of 100,000 terms is not that deep.
+# dot's math is written once, here: nary.affine runs it on numbers, al.compile on code.
 
 
 def dot_value(ws: Sequence[Any], xs: Sequence[Any], b: Any = None, total: Any = sum,
@@ -212,14 +199,10 @@ def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any
     return inputs[:n], inputs[n : 2 * n], inputs[-1] if len(inputs) % 2 else None
 
 
-def _sum_local_grads(out: Any, *xs: Any) -> tuple[float, ...]:
-    return (1.0,) * len(xs)
-
-
 #: Each op as the engine runs it: the functions generated from RULES, and the n-ary ops.
 OPS: dict[str, Op] = {
     **generated.OPS,
-    "sum": Op(lambda *xs: sum(xs, 0.0), _sum_local_grads),
+    "sum": Op(lambda *xs: sum(xs, 0.0), lambda out, *xs: (1.0,) * len(xs)),
     "dot": Op(lambda *inputs: dot_value(*dot_inputs(inputs)),
               lambda out, *inputs: dot_local_grads(*dot_inputs(inputs))),
 }  # fmt: skip
@@ -265,24 +248,13 @@ def propagate_simply(order: Sequence[Value]) -> None:
                 x.grad += local * node.grad
 
 
-class Node(Protocol):
-    """What `propagate` needs of a node: a Value, or functional.py's gradient nodes."""
-
-    grad: Any
-    edges: tuple[Any, ...]
-
-
-def propagate(order: Sequence[Node], checked: bool = False) -> None:
-    """`propagate_simply`, optimised: the same sums in the same order, so the same grads
-    to the last bit, for the finite floats of an ordinary backward; the careful cases go
-    to `_propagate_carefully`.
-
-    The zero rule: a zero upstream gradient sends nothing, and neither does a zero local
-    derivative, so 0 · inf counts as 0, never NaN: a closed ReLU gate stops the
-    gradient, whatever comes from above. `checked` (detect_anomaly) raises at the first
-    non-finite gradient, before storing it. Grads that are Values (functional.py's
-    gradient graphs) go through the same loop.
-    """
+def propagate(order: Sequence[Any], checked: bool = False) -> None:
+    """`propagate_simply`, optimised: the same sums in the same order (the same grads to the
+    last bit) for finite floats; other grads go to `_propagate_carefully`. Nodes are Values,
+    or anything with `grad` and `edges` (functional.py's gradient nodes). The zero rule: a
+    zero upstream gradient sends nothing, and neither does a zero local derivative, so
+    0 · inf counts as 0, never NaN: a closed ReLU gate stops the gradient. `checked`
+    (detect_anomaly) raises at the first non-finite gradient, before storing it."""
     for node in reversed(order):
         grad = node.grad
         if grad.__class__ is float:
@@ -302,7 +274,7 @@ def propagate(order: Sequence[Node], checked: bool = False) -> None:
         _propagate_carefully(node, grad, checked)
 
 
-def _propagate_carefully(node: Node, grad: Any, checked: bool) -> None:
+def _propagate_carefully(node: Any, grad: Any, checked: bool) -> None:
     """`propagate` for one node with a non-finite or Value upstream gradient, or under
     detect_anomaly: zero local derivatives are skipped, and sums are checked."""
     edges = node.edges
