@@ -40,6 +40,21 @@ def test_every_op_method_is_a_named_function_of_the_generated_file(method: str) 
     assert inspect.getsource(function).lstrip().startswith(f"def {method}(self")
 
 
+def test_leaky_relus_parameter_is_negative_slope_as_in_pytorch() -> None:
+    x = Value(-2.0)
+    assert x.leaky_relu(negative_slope=0.25).data == -0.5
+    assert inspect.signature(Value.leaky_relu).parameters["negative_slope"].default == 0.01
+    assert x.leaky_relu().data == -2.0 * engine.NEGATIVE_SLOPE
+
+
+def test_sum_of_values_has_one_name_total() -> None:
+    import autograd_lite as al
+
+    assert al.total([Value(1.0), 2.0]).data == 3.0
+    with pytest.raises(AttributeError, match=r"al\.total"):
+        al.sum  # noqa: B018
+
+
 def test_a_breakpoint_in_the_generated_file_is_hit() -> None:
     source, first = inspect.getsourcelines(Value.__mul__)
     target = first + next(i for i, line in enumerate(source) if "out = x * y" in line)
@@ -84,8 +99,9 @@ def _copy_of_the_package(tmp_path: Path) -> Path:
 
 def _python(cwd: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "AUTOGRAD_LITE_REGEN"}
+    environment.update(PYTHONPATH=str(cwd), **env)
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
-                          text=True, env={**environment, "PYTHONPATH": str(cwd), **env})  # fmt: skip
+                          text=True, env=environment)  # fmt: skip
 
 
 def test_a_rule_changed_without_make_regen_fails_loudly_until_regenerated(tmp_path: Path) -> None:

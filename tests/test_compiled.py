@@ -204,7 +204,8 @@ def test_nary_code_is_the_engines_sum_and_dot(numbers: list[float]) -> None:
     for op in ("sum", "dot"):
         out = eval(NARY[op].value(names), HELPERS, scope)  # our own table's code
         assert out == engine.OPS[op].forward(*numbers)
-        grads = [eval(local_grad_code(op, k, names, "out"), HELPERS, scope) for k in range(len(names))]
+        codes = [local_grad_code(op, k, names, "out") for k in range(len(names))]
+        grads = [eval(code, HELPERS, scope) for code in codes]
         assert tuple(grads) == tuple(engine.OPS[op].local_grads(out, *numbers))
 
 

@@ -15,8 +15,8 @@ from autograd_lite.nn import (
     ACTIVATIONS,
     FORMAT,
     FORMAT_VERSION,
-    NEGATIVE_SLOPE,
     MLP,
+    NEGATIVE_SLOPE,
     Layer,
     Neuron,
 )

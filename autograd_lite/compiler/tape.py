@@ -63,7 +63,7 @@ class Fallback(Exception):
 
 def _masking_ops() -> frozenset[str]:
     """The ops whose result can be finite though an input is not: relu(-inf) = 0,
-    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, slope=inf) = 1, …
+    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, negative_slope=inf) = 1, …
 
     A replay checks only J and a few nodes for NaN and ±inf (Tape.must_be_finite): the
     inputs of these ops must be among them, or an overflow the engine would refuse could

@@ -33,12 +33,13 @@ new = object.__new__  # a Value without __init__'s checks, for numbers already c
 
 
 def check(rules: object, negative_slope: float) -> None:
-    """Refuses to run code generated from other rules than engine.py's (make regen, which
-    sets AUTOGRAD_LITE_REGEN=1 to replace this file, imports it anyway)."""
+    """Refuses code generated from other rules than engine.py's. (AUTOGRAD_LITE_REGEN=1
+    lets `python -m autograd_lite.core.codegen` import a stale file, to replace it.)"""
     stale = rules != RULES or negative_slope != NEGATIVE_SLOPE
     if stale and os.environ.get("AUTOGRAD_LITE_REGEN") != "1":
         raise ImportError(f"{__file__} was generated from other rules than engine.RULES: "
                           "run make regen")  # fmt: skip
+
 
 #: The rule table this file was generated from (engine.py compares).
 RULES = {

@@ -1,6 +1,6 @@
 """Functions of functions, built on the engine: gradcheck, grad and hessian.
 
-Higher-order gradients reuse the engine's derivative rules (`engine.OPS`): each rule is
+Higher-order gradients reuse the engine's local-derivative rules (`engine.RULES`): each is
 plain arithmetic, so called on Values instead of floats it *builds a graph* for the local
 derivative. Running the engine's chain rule (`engine.propagate`) with those Values gives
 a gradient that is itself a Value with history, which can be differentiated again:
