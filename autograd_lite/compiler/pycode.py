@@ -100,14 +100,14 @@ def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], floa
     return function
 
 
-def contribution(gradient: str, slope: str) -> str:
-    """The code of gradient · slope, the chain rule's term (× 1 and × −1 left out)."""
-    if slope == "1.0":
+def contribution(gradient: str, local_grad: str) -> str:
+    """The code of gradient · local_grad, the chain rule's term (× 1 and × −1 left out)."""
+    if local_grad == "1.0":
         return gradient
-    if slope == "-1.0":
+    if local_grad == "-1.0":
         return f"-{gradient}"
-    shape = _WORD.sub(lambda m: m[0] if keyword.iskeyword(m[0]) else "v", slope)
-    return f"{gradient} * {slope if _is_atom(shape) else f'({slope})'}"
+    shape = _WORD.sub(lambda m: m[0] if keyword.iskeyword(m[0]) else "v", local_grad)
+    return f"{gradient} * {local_grad if _is_atom(shape) else f'({local_grad})'}"
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -297,7 +297,7 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     in_sample = set(repeat.body)
     body = [i for i in repeat.body if entries[i].kind != "input"]
     chain = [i for i in tape.backward if i in set(repeat.chain)]
-    one_pass = all(_is_number(_chain_slope(tape, i)) for i in repeat.chain)
+    one_pass = all(_is_number(_chain_local_grad(tape, i)) for i in repeat.chain)
     backward = repeat.total in tape.backward
     leaves = _leaves_with_gradient(tape)
     defined = set(leaves)
@@ -340,7 +340,7 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     return "\n".join([*lines, f"    return {names[tape.root]}"]) + "\n"
 
 
-def _chain_slope(tape: Tape, i: int) -> str:
+def _chain_local_grad(tape: Tape, i: int) -> str:
     """The local derivative of chain entry i with respect to its one node input."""
     e = tape.entries[i]
     k = next(k for k, x in enumerate(e.inputs) if isinstance(x, int))
