@@ -311,7 +311,7 @@ def _dot_value(inputs: list[str]) -> str:
 
 
 def _dot_local_grad(inputs: Sequence[Code], k: int) -> Code:
-    return dot_local_grads(*dot_inputs(inputs))[k]  # type: ignore[no-any-return]
+    return dot_local_grads(inputs)[k]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 from .modes import DEFAULT
 from .modes import current as current_mode
-from .rules import Domain, Op, exp, log, power, rule, signed_inf, sqrt, tanh, zero
+from .rules import (
+    Domain,
+    Op,
+    exp,
+    float_log,
+    float_power,
+    log,
+    power,
+    rule,
+    signed_inf,
+    sqrt,
+    tanh,
+    zero,
+)
 from .tracehook import compared
 from .validation import real_number
 
@@ -167,7 +180,7 @@ def div_check_domain(x: float, y: float, a: Operand, b: Operand) -> None:
 
 
 def pow_forward(x: float, y: float) -> float:
-    return power(x, y)
+    return float_power(x, y)
 
 
 def pow_local_grads(out: Any, x: Any, y: Any) -> tuple[Any, ...]:
@@ -216,7 +229,7 @@ def exp_local_grad_0(out: Any, x: Any) -> Any:
 
 
 def log_forward(x: float) -> float:
-    return log(x)
+    return float_log(x)
 
 
 def log_local_grads(out: Any, x: Any) -> tuple[Any, ...]:
@@ -597,13 +610,13 @@ class ValueOps:
         if x.__class__ is not float or y.__class__ is not float:
             return apply("**", self, other)
         if (x >= 0.0 or float(y).is_integer()) and (x > 0.0 or x < 0.0 or y >= 0.0) and (x >= 0.0 or other.__class__ is float):
-            out = power(x, y)
+            out = float_power(x, y)
             if out - out == 0.0 and x - x == 0.0 and y - y == 0.0:
                 if current_mode() is DEFAULT:
                     v = new(Value)
-                    v.data, v.grad, v.label, v.op, v.edges = out, 0.0, None, "**", (self, other, (0.0 if zero(y) else y * power(x, y - 1.0)), (out * log(x) if x > 0.0 else 0.0))
+                    v.data, v.grad, v.label, v.op, v.edges = out, 0.0, None, "**", (self, other, (0.0 if zero(y) else y * float_power(x, y - 1.0)), (out * float_log(x) if x > 0.0 else 0.0))
                     return v
-                return node(out, "**", (self, other, (0.0 if zero(y) else y * power(x, y - 1.0)), (out * log(x) if x > 0.0 else 0.0)))
+                return node(out, "**", (self, other, (0.0 if zero(y) else y * float_power(x, y - 1.0)), (out * float_log(x) if x > 0.0 else 0.0)))
         return apply("**", self, other)
 
     def __rpow__(self, other: float) -> Value:
@@ -618,13 +631,13 @@ class ValueOps:
         if y.__class__ is not float:
             return apply("**", other, self)
         if (x >= 0.0 or float(y).is_integer()) and (x > 0.0 or x < 0.0 or y >= 0.0) and (x >= 0.0 or self.__class__ is float):
-            out = power(x, y)
+            out = float_power(x, y)
             if out - out == 0.0 and x - x == 0.0 and y - y == 0.0:
                 if current_mode() is DEFAULT:
                     v = new(Value)
-                    v.data, v.grad, v.label, v.op, v.edges = out, 0.0, None, "**", (other, self, (0.0 if zero(y) else y * power(x, y - 1.0)), (out * log(x) if x > 0.0 else 0.0))
+                    v.data, v.grad, v.label, v.op, v.edges = out, 0.0, None, "**", (other, self, (0.0 if zero(y) else y * float_power(x, y - 1.0)), (out * float_log(x) if x > 0.0 else 0.0))
                     return v
-                return node(out, "**", (other, self, (0.0 if zero(y) else y * power(x, y - 1.0)), (out * log(x) if x > 0.0 else 0.0)))
+                return node(out, "**", (other, self, (0.0 if zero(y) else y * float_power(x, y - 1.0)), (out * float_log(x) if x > 0.0 else 0.0)))
         return apply("**", other, self)
 
     def __neg__(self) -> Value:
@@ -675,7 +688,7 @@ class ValueOps:
         if x.__class__ is not float:
             return apply("log", self)
         if x > 0.0:
-            out = log(x)
+            out = float_log(x)
             if out - out == 0.0 and x - x == 0.0:
                 if current_mode() is DEFAULT:
                     v = new(Value)

@@ -93,11 +93,12 @@ def function_prefix(op: str) -> str:
 def op_source(op: str, rule: Rule) -> str:
     """The text of op's functions: forward, local_grads, local_grad_k, check_domain."""
     name = function_prefix(op)
+    value = _renamed(rule.value, _ON_FLOATS)  # the value is computed on floats only
     inputs = ", ".join(f"{n}: float" for n in rule.names)
     duals = ", ".join(f"{n}: Any" for n in rule.names)
     grads = _tuple(list(rule.local_grads))
     parts = [
-        f"def {name}_forward({inputs}) -> float:\n    return {rule.value}\n",
+        f"def {name}_forward({inputs}) -> float:\n    return {value}\n",
         f"def {name}_local_grads(out: Any, {duals}) -> tuple[Any, ...]:\n    return {grads}\n",
     ]
     for k, local in enumerate(rule.local_grads):
@@ -191,6 +192,10 @@ _BODY = """\
 """
 
 
+# A method's fast path has floats only: the helpers that also take Values need not check.
+_ON_FLOATS = {"log": "float_log", "power": "float_power"}
+
+
 def method_source(method: str, op: str, rule: Rule, side: str, default: str = "") -> str:
     """The text of one Value method, indented as in the class. In it, self and other are
     the operands, x and y the inputs' numbers (whatever the rule calls them)."""
@@ -199,7 +204,7 @@ def method_source(method: str, op: str, rule: Rule, side: str, default: str = ""
     if side == "left":
         second = other
     operands = f"{first}, {second}" if rule.arity == 2 else first
-    names = {**dict(zip(rule.names, ("x", "y"))), "a": first, "b": second}
+    names = {**dict(zip(rule.names, ("x", "y"))), "a": first, "b": second, **_ON_FLOATS}
     head = {"unary": _UNARY, "left": _LEFT, "right": _RIGHT}[side]
     op = _quoted(op)
     doc = f'"""The {op} rule of engine.RULES, inline (see the module doc)."""'
@@ -272,7 +277,20 @@ from typing import TYPE_CHECKING, Any
 
 from .modes import DEFAULT
 from .modes import current as current_mode
-from .rules import Domain, Op, exp, log, power, rule, signed_inf, sqrt, tanh, zero
+from .rules import (
+    Domain,
+    Op,
+    exp,
+    float_log,
+    float_power,
+    log,
+    power,
+    rule,
+    signed_inf,
+    sqrt,
+    tanh,
+    zero,
+)
 from .tracehook import compared
 from .validation import real_number
 

@@ -188,9 +188,11 @@ def dot_value(ws: Sequence[Any], xs: Sequence[Any], b: Any = None, total: Any = 
     return z if b is None else plus(z, b)
 
 
-def dot_local_grads(ws: Sequence[Any], xs: Sequence[Any], b: Any = None) -> tuple[Any, ...]:
-    """∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1, in the order of dot's inputs."""
-    return (*xs, *ws) if b is None else (*xs, *ws, 1.0)
+def dot_edges(ws: Sequence[Any], xs: Sequence[Any], b: Any, w: Sequence[Any],
+              x: Sequence[Any]) -> tuple[Any, ...]:  # fmt: skip
+    """A dot node's edges: its inputs ws, xs (and b, if not None), then their local
+    derivatives, from the numbers w and x: ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1."""
+    return (*ws, *xs, *x, *w) if b is None else (*ws, *xs, b, *x, *w, 1.0)
 
 
 def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any]:
@@ -199,12 +201,18 @@ def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any
     return inputs[:n], inputs[n : 2 * n], inputs[-1] if len(inputs) % 2 else None
 
 
+def dot_local_grads(inputs: Sequence[Any]) -> tuple[Any, ...]:
+    """∂z/∂input for each of dot's inputs (numbers, or code: al.compile's)."""
+    ws, xs, b = dot_inputs(inputs)
+    return dot_edges((), (), b, ws, xs)[0 if b is None else 1 :]
+
+
 #: Each op as the engine runs it: the functions generated from RULES, and the n-ary ops.
 OPS: dict[str, Op] = {
     **generated.OPS,
     "sum": Op(lambda *xs: sum(xs, 0.0), lambda out, *xs: (1.0,) * len(xs)),
     "dot": Op(lambda *inputs: dot_value(*dot_inputs(inputs)),
-              lambda out, *inputs: dot_local_grads(*dot_inputs(inputs))),
+              lambda out, *inputs: dot_local_grads(inputs)),
 }  # fmt: skip
 
 

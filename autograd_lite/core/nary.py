@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import _ops_generated, modes, tracehook
-from .engine import OPS, Operand, Value, dot_local_grads, dot_value
+from .engine import OPS, Operand, Value, dot_edges, dot_value
 from .validation import real_number
 
 __all__ = ["affine", "apply", "dot", "total"]
@@ -92,7 +92,7 @@ def affine(
     """[zⱼ = Σₖ Θⱼₖ·xₖ + bⱼ for each row j of Θ]: a layer's pre-activations, z = Θx + b,
     one `dot` node per row (a bias of None: no bias). The inputs' numbers are read once
     for all rows: a network makes thousands of these nodes per step."""
-    n = _length(xs, "inputs")
+    n = len(xs) if xs.__class__ is list else _length(xs, "inputs")
     if len(rows) != len(biases):
         raise ValueError(f"dot needs one bias per row, got {len(rows)} rows and {len(biases)}")
     for ws in rows:
@@ -117,8 +117,7 @@ def affine(
         if z.__class__ is not float or z - z != 0.0:
             zs.append(apply("dot", *ws, *xs, *([] if b is None else [b])))
             continue
-        local_grads = dot_local_grads(w_numbers, numbers, b_number)
-        edges = (*ws, *xs, *local_grads) if b is None else (*ws, *xs, b, *local_grads)
+        edges = dot_edges(ws, xs, b, w_numbers, numbers)
         if fast:
             v = _new(Value)
             v.data, v.grad, v.label, v.op, v.edges = z, 0.0, None, "dot", edges

@@ -127,6 +127,7 @@ def signed_inf(x: Any) -> float:
 
 sqrt = math.sqrt
 tanh = math.tanh
+float_log = math.log  # the Value methods' fast paths run on floats: float_log, float_power
 
 #: The helpers on floats, under the names the rules use: al.compile's generated code
 #: calls these (compiler/ruleexpr.py), and folds constants with them.
@@ -141,4 +142,6 @@ FLOAT_NAMES: dict[str, Any] = {
     "inf": math.inf,
 }
 #: The same names as the engine's generated code has them (`log`, `power` take Values too).
-HELPERS: dict[str, Any] = {**FLOAT_NAMES, "log": log, "power": power}
+HELPERS: dict[str, Any] = {
+    **FLOAT_NAMES, "log": log, "power": power, "float_log": float_log, "float_power": float_power
+}
