@@ -26,8 +26,7 @@ from .collector import no_gc
 from .rules import Domain, Op, Rule, rule
 from .validation import real_number
 
-# An op's input is a Value (it gets a gradient) or a plain float (a constant).
-Operand = Union["Value", float]
+Operand = Union["Value", float]  # an op's input: a Value (it gets a gradient), or a constant
 #: g(z) = negative_slope·z for z ≤ 0: `leaky_relu`'s default, and nn's leaky_relu layers'.
 NEGATIVE_SLOPE = 0.01
 
@@ -36,15 +35,12 @@ class Value(generated.ValueOps):
     """A scalar that remembers how it was made.
 
     `data` is a finite float. `grad` is ∂root/∂self after `root.backward()`. `op` names
-    the op that made it ("" for a leaf), `inputs` are that op's inputs (Values, or
-    floats for constants, in order, repeats kept: `a*a` has `a` twice), and
-    `local_grads[i]` is ∂self/∂inputs[i], computed in the forward pass. Both live in
-    one tuple, `edges` = (*inputs, *local_grads): one tuple, not two, saves 40 bytes.
-
-    The ops (`+ - * / **`, `exp`, `relu`, …, and `< <= > >=`, which compare `data`) are
-    inherited from `ValueOps`, generated from RULES into _ops_generated.py. `==` and
-    `hash` are identity-based, so Values can key dicts and sets. `float(x)` is refused.
-    """
+    the op that made it ("" for a leaf), `inputs` are that op's inputs (Values, or floats
+    for constants, in order, repeats kept: `a*a` has `a` twice), and `local_grads[i]` is
+    ∂self/∂inputs[i], computed in the forward pass. Both live in one tuple, `edges` =
+    (*inputs, *local_grads) (one tuple, not two, saves 40 bytes). The ops (`+ - * / **`,
+    `exp`, `relu`, …, and `< <= > >=` on `data`) come from `ValueOps`, generated from
+    RULES. `==` and `hash` are identity, so Values can key dicts and sets."""
 
     __slots__ = ("__weakref__", "data", "edges", "grad", "label", "op")
 
@@ -177,8 +173,8 @@ RULES: dict[str, Rule] = {
 generated.check(RULES, NEGATIVE_SLOPE)  # the generated code is RULES' own, or "run make regen"
 
 
-# The n-ary ops: one node however many inputs, so a sum of 100,000 terms is not that deep.
-# dot's math is written once, here: nary.affine runs it on numbers, al.compile on code.
+# The n-ary ops: one node however many inputs, so a sum of 100,000 terms is not deep. dot's
+# math is written once, here: nary.affine runs it on numbers, al.compile on code.
 
 
 def dot_value(ws: Sequence[Any], xs: Sequence[Any], b: Any = None, total: Any = sum,
@@ -188,8 +184,7 @@ def dot_value(ws: Sequence[Any], xs: Sequence[Any], b: Any = None, total: Any = 
     return z if b is None else plus(z, b)
 
 
-def dot_edges(ws: Sequence[Any], xs: Sequence[Any], b: Any, w: Sequence[Any],
-              x: Sequence[Any]) -> tuple[Any, ...]:  # fmt: skip
+def dot_edges(ws: Sequence[Any], xs: Sequence[Any], b: Any, w: Any, x: Any) -> tuple[Any, ...]:
     """A dot node's edges: its inputs ws, xs (and b, if not None), then their local
     derivatives, from the numbers w and x: ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1."""
     return (*ws, *xs, *x, *w) if b is None else (*ws, *xs, b, *x, *w, 1.0)
@@ -204,7 +199,7 @@ def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any
 def dot_local_grads(inputs: Sequence[Any]) -> tuple[Any, ...]:
     """∂z/∂input for each of dot's inputs (numbers, or code: al.compile's)."""
     ws, xs, b = dot_inputs(inputs)
-    return dot_edges((), (), b, ws, xs)[0 if b is None else 1 :]
+    return dot_edges((), (), b, ws, xs)[0 if b is None else 1 :]  # the edges of b alone, less b
 
 
 #: Each op as the engine runs it: the functions generated from RULES, and the n-ary ops.
@@ -291,8 +286,7 @@ def _propagate_carefully(node: Any, grad: Any, checked: bool) -> None:
             continue
         term = local * grad
         old = x.grad
-        # In a gradient graph (Values), the first term is kept as it is: 0.0 + term would
-        # be a node that computes nothing.
+        # In a gradient graph (Values) the first term is kept: 0.0 + term would be a node.
         first = term.__class__ is not float and old.__class__ is float and old == 0.0
         new_grad = term if first else old + term
         if checked and not math.isfinite(new_grad):
