@@ -156,7 +156,7 @@ def _compiled(batch: Batch, per_sample: bool) -> Contender:
         x, y = np.array(xs), np.array(ys)  # the batch as arrays, as the NumPy contender has it
         run = lambda: step.sum(x, y)  # noqa: E731
     else:
-        step = al.compile(lambda xs, ys: al.sum([half_squared_error(model(x), y)
+        step = al.compile(lambda xs, ys: al.total([half_squared_error(model(x), y)
                                                  for x, y in zip(xs, ys)]))  # fmt: skip
         run = lambda: step(xs, ys)  # noqa: E731
 
@@ -180,7 +180,7 @@ def _eager(batch: Batch) -> Contender:
     xs, ys = batch
 
     def loss() -> al.Value:
-        return al.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return al.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     def train() -> float:
         model.zero_grad()

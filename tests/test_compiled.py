@@ -20,7 +20,7 @@ import autograd_lite as al
 from autograd_lite import Value
 from autograd_lite.compiler.compiled import BranchError
 from autograd_lite.compiler.npcode import _Plan
-from autograd_lite.compiler.ruleexpr import HELPERS, NARY, slope_code, value_code
+from autograd_lite.compiler.ruleexpr import HELPERS, NARY, local_grad_code, value_code
 from autograd_lite.compiler.tape import MASKING_OPS, RESERVED, Tape
 from autograd_lite.core import engine, nary
 from autograd_lite.nn import MLP
@@ -53,7 +53,7 @@ def sum_grads(step, params, *columns):  # type: ignore[no-untyped-def]
 
 
 def eager_sum(f, params, *columns):  # type: ignore[no-untyped-def]
-    return eager_grads(lambda: al.sum([f(*a) for a in zip(*columns)]), params)
+    return eager_grads(lambda: al.total([f(*a) for a in zip(*columns)]), params)
 
 
 def regression(n: int, seed: int) -> tuple[list[list[float]], list[list[float]]]:
@@ -84,7 +84,7 @@ def test_full_batch_step_matches_eager_after_optimizer_steps() -> None:
     xs, ys = regression(20, 2)
 
     def batch(xs: list[list[float]], ys: list[list[float]]) -> Value:
-        return al.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        return al.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
 
     step = al.compile(batch)
     optimizer = SGD(params, lr=0.05)
@@ -204,15 +204,16 @@ def test_nary_code_is_the_engines_sum_and_dot(numbers: list[float]) -> None:
     for op in ("sum", "dot"):
         out = eval(NARY[op].value(names), HELPERS, scope)  # our own table's code
         assert out == engine.OPS[op].forward(*numbers)
-        slopes = [eval(slope_code(op, k, names, "out"), HELPERS, scope) for k in range(len(names))]
-        assert tuple(slopes) == tuple(engine.OPS[op].derivative(out, *numbers))
+        codes = [local_grad_code(op, k, names, "out") for k in range(len(names))]
+        grads = [eval(code, HELPERS, scope) for code in codes]
+        assert tuple(grads) == tuple(engine.OPS[op].local_grads(out, *numbers))
 
 
 def test_rule_code_comes_from_the_op_table() -> None:
     assert value_code("relu", ["z"]) == "z if z > 0.0 else 0.0"
     assert value_code("relu", ["z"], numpy=True) == "_np.where(z > 0.0, z, 0.0)"
-    assert slope_code("relu", 0, ["z"], "a") == "1.0 if z > 0.0 else 0.0"
-    assert slope_code("**", 0, ["s", 2.0], "o") == "2.0 * _power(s, 1.0)"  # constants fold
+    assert local_grad_code("relu", 0, ["z"], "a") == "1.0 if z > 0.0 else 0.0"
+    assert local_grad_code("**", 0, ["s", 2.0], "o") == "2.0 * _power(s, 1.0)"  # constants fold
 
 
 def test_source_reads_as_the_chain_rule() -> None:
@@ -412,7 +413,7 @@ def test_kinks_are_ops_not_branches() -> None:
 
 def test_argument_shapes_are_part_of_the_key() -> None:
     p = Value(2.0)
-    step = al.compile(lambda xs: al.sum([x * p for x in xs]))
+    step = al.compile(lambda xs: al.total([x * p for x in xs]))
     assert step([1.0, 2.0]) == 6.0
     assert step([1.0, 2.0, 3.0]) == 12.0
     assert step.traces == 2
@@ -577,7 +578,7 @@ def test_loops_over_samples_keep_eager_bits(head: str) -> None:
     xs, ys = regression(12, 6)
 
     def batch(xs: list[list[float]], ys: list[list[float]]) -> Value:
-        total = al.sum([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
+        total = al.total([half_squared_error(model(x), y) for x, y in zip(xs, ys)])
         return total * (1.0 / len(xs)) if head == "mean" else total.sqrt()
 
     step = al.compile(batch)

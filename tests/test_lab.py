@@ -333,7 +333,7 @@ def test_compare_refuses_bad_input_clearly() -> None:
         lab.compare(out, lambda root: {root: "one"})  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="the local derivative inf"):
         lab.compare(Value(0.0).sqrt() * 2.0, "recursive_no_sort")
-    big = al.sum([Value(float(i)) for i in range(lab.MAX_NODES)])
+    big = al.total([Value(float(i)) for i in range(lab.MAX_NODES)])
     with pytest.raises(ValueError, match="2,001 nodes, above MAX_NODES = 2,000"):
         lab.compare(big, "recursive_no_sort")
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import viz
-from ..core.engine import LEAKY_SLOPE, Operand, Value
+from ..core.engine import NEGATIVE_SLOPE, Operand, Value
 from ..core.nary import apply, total
 from ..viz.budget import check_frames_budget, check_layout_budget
 
@@ -290,7 +290,7 @@ def _check_call(
     elif len(node.args) == 2 and _literal_number(node.args[1]) is None:
         refuse(
             node,
-            f"leaky_relu's slope must be a number, as in leaky_relu(x, 0.1): "
+            f"leaky_relu's negative_slope must be a number, as in leaky_relu(x, 0.1): "
             f"{_source(expression, node)}",
         )
 
@@ -330,7 +330,7 @@ def _children(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
     if isinstance(node, ast.Call):
-        return node.args[:1]  # leaky_relu's slope is read as a literal in _combine
+        return node.args[:1]  # leaky_relu's negative_slope is read as a literal in _combine
     return []
 
 
@@ -338,7 +338,7 @@ def _sum_terms(node: ast.BinOp) -> list[ast.expr] | None:
     """The terms of a chain a + b + c + … of three or more (Python nests it to the left:
     ((a + b) + c) + …), else None.
 
-    `_evaluate` adds them with one n-ary `sum` node (`al.sum`), not a chain of `+` nodes:
+    `_evaluate` adds them with one n-ary `sum` node (`al.total`), not a chain of `+` nodes:
     the same numbers (sum adds left to right, as the chain does, and each term's local
     derivative is 1 either way), but x+x+…+x with 200 terms is one node with 200 inputs
     instead of a chain 200 deep, which dot can lay out and a reader can read. Only `+`
@@ -381,9 +381,9 @@ def _combine(node: ast.expr, args: list[Operand], variables: dict[str, Value]) -
         op = FUNCTIONS[node.func.id]
         if op == "leaky_relu":
             # the same default slope as the MLP's leaky_relu layers
-            slope = _literal_number(node.args[1]) if len(node.args) == 2 else LEAKY_SLOPE
-            assert slope is not None  # _check_call made sure
-            return apply(op, args[0], slope)
+            given = _literal_number(node.args[1]) if len(node.args) == 2 else None
+            negative_slope = NEGATIVE_SLOPE if given is None else given
+            return apply(op, args[0], negative_slope)
         return apply(op, args[0])
     raise AssertionError(f"unchecked node {ast.dump(node)}")  # _check refuses all others
 

@@ -53,7 +53,7 @@ from typing import Any
 
 from ..core import nary
 from ..core.engine import Value
-from ..core.functional import _single_value
+from ..core.functional import single_value
 from .pycode import replay_function
 from .tape import FailedOnValues, Fallback, Stale, Tape, flatten, trace
 
@@ -179,7 +179,7 @@ class Compiled:
             return self._eager(args)
 
     def _eager(self, args: Sequence[object]) -> float:
-        out = _single_value(self.f(*args), "compile")
+        out = single_value(self.f(*args), "compile")
         out.backward()
         return out.data
 

@@ -41,7 +41,7 @@ import numpy as np
 from ..core.engine import Value
 from .names import Namer
 from .pycode import compile_source, contribution
-from .ruleexpr import HELPERS, Code, assignment_lines, slope_code
+from .ruleexpr import HELPERS, Code, assignment_lines, local_grad_code
 from .tape import RESERVED, Fallback, Stale, Tape
 
 __all__ = ["batch_function", "batch_source"]
@@ -294,7 +294,8 @@ class _Plan:
         for k, x in enumerate(first.inputs):
             if not isinstance(x, int) or not receives[x]:
                 continue
-            term = contribution(gradient, slope_code(first.op, k, codes, unit.name, numpy=True))
+            local = local_grad_code(first.op, k, codes, unit.name, numpy=True)
+            term = contribution(gradient, local)
             if unit.kind == "map" and self.tape.samplewise[x]:
                 owner = self.unit_of[x][0]
                 picks = [self.unit_of[self.entries[i].inputs[k]][1] for i in unit.members]  # type: ignore[index]

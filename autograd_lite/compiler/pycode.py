@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from .repeats import Repeat, find_repeat
-from .ruleexpr import HELPERS, Code, assignment_lines, slope_code, sum_of
+from .ruleexpr import HELPERS, Code, assignment_lines, local_grad_code, sum_of
 from .tape import Fallback, Guard, Stale, Tape
 
 __all__ = ["compile_source", "contribution", "python_source", "replay_function"]
@@ -100,14 +100,14 @@ def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], floa
     return function
 
 
-def contribution(gradient: str, slope: str) -> str:
-    """The code of gradient · slope, the chain rule's term (× 1 and × −1 left out)."""
-    if slope == "1.0":
+def contribution(gradient: str, local_grad: str) -> str:
+    """The code of gradient · local_grad, the chain rule's term (× 1 and × −1 left out)."""
+    if local_grad == "1.0":
         return gradient
-    if slope == "-1.0":
+    if local_grad == "-1.0":
         return f"-{gradient}"
-    shape = _WORD.sub(lambda m: m[0] if keyword.iskeyword(m[0]) else "v", slope)
-    return f"{gradient} * {slope if _is_atom(shape) else f'({slope})'}"
+    shape = _WORD.sub(lambda m: m[0] if keyword.iskeyword(m[0]) else "v", local_grad)
+    return f"{gradient} * {local_grad if _is_atom(shape) else f'({local_grad})'}"
 
 
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -233,7 +233,7 @@ def _edge_lines(tape: Tape, order: list[int], defined: set[int]) -> list[str]:
         inputs = input_codes(tape, i)
         op = entries[i].op
         terms = [
-            (x, contribution(gradient, slope_code(op, k, inputs, names[i])))
+            (x, contribution(gradient, local_grad_code(op, k, inputs, names[i])))
             for k, x in enumerate(entries[i].inputs)
             if x.__class__ is not float and receives[x]  # type: ignore[index]
         ]
@@ -297,7 +297,7 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     in_sample = set(repeat.body)
     body = [i for i in repeat.body if entries[i].kind != "input"]
     chain = [i for i in tape.backward if i in set(repeat.chain)]
-    one_pass = all(_is_number(_chain_slope(tape, i)) for i in repeat.chain)
+    one_pass = all(_is_number(_chain_local_grad(tape, i)) for i in repeat.chain)
     backward = repeat.total in tape.backward
     leaves = _leaves_with_gradient(tape)
     defined = set(leaves)
@@ -340,11 +340,11 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     return "\n".join([*lines, f"    return {names[tape.root]}"]) + "\n"
 
 
-def _chain_slope(tape: Tape, i: int) -> str:
+def _chain_local_grad(tape: Tape, i: int) -> str:
     """The local derivative of chain entry i with respect to its one node input."""
     e = tape.entries[i]
     k = next(k for k, x in enumerate(e.inputs) if isinstance(x, int))
-    return slope_code(e.op, k, input_codes(tape, i), tape.names[i])
+    return local_grad_code(e.op, k, input_codes(tape, i), tape.names[i])
 
 
 def _is_number(code: str) -> bool:

@@ -31,7 +31,7 @@ from typing import Any
 from ..core import modes, tracehook
 from ..core.collector import no_gc
 from ..core.engine import OPS, Value, topological_order
-from ..core.functional import _single_value
+from ..core.functional import single_value
 from ..core.validation import real_number
 from .names import ACTIVATION_OPS, Namer, identifier, op_name
 
@@ -63,7 +63,7 @@ class Fallback(Exception):
 
 def _masking_ops() -> frozenset[str]:
     """The ops whose result can be finite though an input is not: relu(-inf) = 0,
-    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, slope=inf) = 1, …
+    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, negative_slope=inf) = 1, …
 
     A replay checks only J and a few nodes for NaN and ±inf (Tape.must_be_finite): the
     inputs of these ops must be among them, or an overflow the engine would refuse could
@@ -240,7 +240,7 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
             result = f(*_rebuild(args, number_proxies, value_proxies))
     except Exception as error:
         raise FailedOnValues from error
-    out = _single_value(result, "compile")
+    out = single_value(result, "compile")
     arguments = {id(p): ("input", i) for i, p in enumerate(number_proxies)}
     arguments.update({id(p): ("leaf", i) for i, p in enumerate(value_proxies)})
     builder = _Builder(recorder, arguments)

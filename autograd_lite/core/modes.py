@@ -5,16 +5,10 @@ one context variable, so each thread and each async task has its own chain and a
 node pays for a single lookup (`current()`). With no block in force that lookup returns
 the `DEFAULT` object itself, which the engine tests by identity.
 
-Leaving a block never raises. That matters for a generator that yields inside
-`with no_grad():`: its caller runs in the block too, and the generator may be closed
-later from another thread or task. Python's own `ContextVar.reset` raises there
-("created in a different Context") and leaves the caller's context in the block for
-good. Here, leaving a block marks it closed, and a closed block is skipped wherever its
-chain is still referenced, so the context that entered it is back in its outer mode
-whichever thread closes it. The same holds for tasks started inside a block (their
-contexts are copies that share its chain): when the block ends, it ends for them too,
-as torch's per-thread modes would. A block never ends another block, and leaving one
-never sets the mode of a context it is not in force in.
+Leaving a block marks it closed rather than resetting the context variable, and a closed
+block is skipped wherever its chain is still referenced: so leaving never raises, even
+for a generator that yielded inside `no_grad` and is closed from another thread or task
+(the README's "Reliability" says what that guarantees).
 
 This module imports nothing of ours.
 """

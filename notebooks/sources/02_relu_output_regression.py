@@ -12,9 +12,8 @@ import math
 
 import matplotlib.pyplot as plt
 
-from autograd_lite import Value, dot
+from autograd_lite import Value, dot, total
 from autograd_lite.nn import data, manual
-from autograd_lite import sum as vsum
 from autograd_lite.app.demos import FIX_LR, FORUM_HIDDEN, FORUM_LR, R2_TARGET, REGRESSION_STEPS
 from autograd_lite.nn.losses import mse
 from autograd_lite.nn import MLP
@@ -249,7 +248,7 @@ def fit_cubic(inputs, targets, lr, steps=600):
     features = [[1.0, t, t * t, t * t * t] for t in inputs]
     optimizer = SGD(d, lr=lr)
     for _ in range(steps):
-        J = vsum((dot(d, f) - y) ** 2 for f, y in zip(features, targets)) * (1 / len(targets))
+        J = total((dot(d, f) - y) ** 2 for f, y in zip(features, targets)) * (1 / len(targets))
         optimizer.zero_grad()
         J.backward()
         optimizer.step()  # dₖ := dₖ − α ∂J/∂dₖ

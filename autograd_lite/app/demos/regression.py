@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...core.engine import LEAKY_SLOPE
+from ...core.engine import NEGATIVE_SLOPE
 from ...nn import data
 from ...nn.losses import mse
 from ...nn.modules import MLP
@@ -193,7 +193,7 @@ def _fix_leaky(
     top = max(ys)
     leaky = _fix_network("leaky_relu", seed)
     print(f"4. Also: a leaky ReLU output, {leaky}.")
-    print(f"   For z ≤ 0 its slope is {LEAKY_SLOPE}, not 0, so a gradient always flows back and")
+    print(f"   For z ≤ 0 its slope is {NEGATIVE_SLOPE}, not 0, so a gradient always flows back and")
     print("   the unit can recover. Its outputs are (nearly) ≥ 0, so y is scaled to [0, 1]")
     print(f"   (y / {top:g}); x is standardized. Adam (α = {FIX_LR}), {steps} steps.")
     _train_fix(leaky, sx, [y / top for y in ys], steps, progress)
