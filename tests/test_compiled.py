@@ -495,7 +495,7 @@ def test_bad_arguments_are_refused_by_name() -> None:
     with pytest.raises(TypeError, match="compile needs a function"):
         al.compile(3)  # type: ignore[arg-type]
     step = al.compile(lambda x: x * 2.0)
-    with pytest.raises(TypeError, match="argument 0"):
+    with pytest.raises(TypeError, match=r"al\.compile\(<lambda>\): argument x must be a number"):
         step("a")
     with pytest.raises(TypeError, match="compile needs f to return a single Value, got float"):
         al.compile(lambda x: 2.0)(1.0)
@@ -504,7 +504,7 @@ def test_bad_arguments_are_refused_by_name() -> None:
     with pytest.raises(TypeError, match="needs f to return a single Value, got list; reduce"):
         listed(1.0)
     assert len(runs) == 1  # traced once, not run again to look for an error of eager mode's
-    with pytest.raises((TypeError, ValueError), match=r"step\.sum"):
+    with pytest.raises((TypeError, ValueError), match=r"<lambda>\)\.sum"):
         step.sum([[1.0], [1.0, 2.0]])
     with pytest.raises(TypeError, match="Values are not batched"):
         step.sum([Value(1.0)])
@@ -523,12 +523,12 @@ def test_sum_refuses_what_the_step_refuses(column: list) -> None:  # type: ignor
     w = Value(2.0)
     step = al.compile(lambda x, y: w * x)
     for refused in (column, np.array(column, dtype=object)):
-        with pytest.raises(TypeError, match=r"step\.sum: argument 1 must hold"):
+        with pytest.raises(TypeError, match=r"\.sum: argument y must hold"):
             step.sum([1.0] * len(column), refused)
     if column != [[1.0], [1.0, 2.0]]:  # each sample alone is fine there; not so here:
-        with pytest.raises(TypeError, match="argument 1"):
+        with pytest.raises(TypeError, match="argument y"):
             step(1.0, column[-1])
-    with pytest.raises(TypeError, match=r"step\.sum: argument 0 must hold"):
+    with pytest.raises(TypeError, match=r"\.sum: argument x must hold"):
         step.sum(np.array([True, False]), [1.0, 2.0])  # a NumPy array of bools too
     assert w.grad == 0.0 and step.traces == 0
 

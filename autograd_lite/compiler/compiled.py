@@ -55,7 +55,7 @@ from ..core import nary
 from ..core.engine import Value
 from ..core.functional import _single_value
 from .pycode import replay_function
-from .tape import FailedOnValues, Fallback, Stale, Tape, flatten, trace
+from .tape import FailedOnValues, Fallback, Stale, Tape, flatten, rebuild, trace
 
 __all__ = ["BranchError", "Compiled", "compile"]
 
@@ -72,51 +72,71 @@ class Compiled:
             raise TypeError(f"compile needs a function f(*args) -> Value, got {f!r:.60}")
         self.f = f
         self.traces = 0  #: how many times f was traced (the first call's trace included)
+        #: Why the latest call ran f eagerly instead of replaying its trace, when the reason
+        #: will hold for later calls too (None: it replayed, or left a domain, as eager
+        #: mode would have raised there or applied its zero rule).
+        self.eager_reason: str | None = None
         self._tapes: dict[object, Tape] = {}
         self._last: Tape | None = None
         self._arg_names = _parameter_names(f)
+        self._who = f"al.compile({getattr(f, '__name__', type(f).__name__)})"
 
     def __repr__(self) -> str:
         return f"compile({getattr(self.f, '__qualname__', self.f)!r}, traces={self.traces})"
 
     def __call__(self, *args: object) -> float:
         """f(*args).data; every leaf f reaches gets += ∂f/∂leaf, as f(*args).backward()."""
-        signature, numbers, values = flatten(args, "compiled step")
+        signature, numbers, values = flatten(args, self._who, self._arg_names)
+        self.eager_reason = None
+        if values and not all(_plain_leaf(v) for v in values):
+            return self._eager(args, numbers, values)  # see _plain_leaf
         tape = self._tapes.get(signature) or self._trace(args)
-        try:
-            return self._replay(tape, args, numbers, values)
-        except Stale:
-            pass
-        tape = self._trace(args)  # f took another branch: trace it on these arguments
-        try:
-            return self._replay(tape, args, numbers, values)
-        except Stale as stale:
-            raise RuntimeError(
-                f"compile: f took another branch on the same arguments at "
-                f"{tape.guards[stale.index].site}: is f deterministic?"
-            ) from None
+        for attempt in range(2):
+            if tape.eager_reason is not None:
+                self.eager_reason = tape.eager_reason
+                return self._eager(args, numbers, values)
+            try:
+                return self._replay(tape, args, numbers, values)
+            except Stale:
+                if attempt == 0:
+                    tape = self._trace(args)  # f took another branch: trace it on these
+        # f took another branch on the very arguments it was just traced on
+        tape.eager_reason = (
+            f"f took another branch on the arguments it was traced on, at "
+            f"{tape.guards[0].site if tape.guards else '?'}: it is not a function of them alone"
+        )
+        self.eager_reason = tape.eager_reason
+        return self._eager(args, numbers, values)
 
     def sum(self, *columns: object) -> float:
         """Σᵢ f(args_i).data over the samples (each argument a list over the samples); every
         leaf f reaches gets += Σᵢ ∂f(args_i)/∂leaf. Vectorised with NumPy."""
         from . import npcode  # the only import of NumPy, for the batched path only
 
-        data = npcode.batch(columns, "step.sum")
+        data = npcode.batch(columns, f"{self._who}.sum", self._arg_names)
         first = data.sample(0)
-        signature, _, values = flatten(first, "step.sum")
+        signature, _, values = flatten(first, f"{self._who}.sum", self._arg_names)
         if values:
             raise TypeError("step.sum takes numbers only; call the step per sample for Values")
+        self.eager_reason = None
         tape = self._tapes.get(signature) or self._trace(first)
         for attempt in range(2):
+            if tape.eager_reason is not None:
+                self.eager_reason = tape.eager_reason
+                return self._eager_sum(data)
             try:
                 return npcode.run(tape, data)
             except Stale as stale:
-                if not stale.samples[0] or attempt:
+                if not stale.samples[0]:
                     raise self._branch_error(tape, stale) from None
-                tape = self._trace(first)  # all samples left the traced branch: follow them
-            except Fallback:
+                if attempt == 0:
+                    tape = self._trace(first)  # sample 0 left the traced branch: follow it
+            except (Fallback, ArithmeticError):
+                self.eager_reason = _data_reason(tape.captured)
                 return self._eager_sum(data)
-        raise AssertionError("unreachable")  # pragma: no cover
+        tape.eager_reason = "f took another branch on the sample it was traced on"
+        self.eager_reason = tape.eager_reason
+        return self._eager_sum(data)
 
     @property
     def source(self) -> str:
@@ -150,13 +170,16 @@ class Compiled:
         try:
             tape = trace(self.f, args, self._arg_names)
         except FailedOnValues as failed:
+            # f raised on the Values that stand for its arguments: that is what eager mode
+            # raises, for eager mode runs f on such Values too
             error = failed.__cause__
-            self.f(*args)  # eager mode's own error, if it has one
-            raise TypeError(
-                f"compile: f works on numbers but not on the Values that stand for them "
-                f"during tracing ({type(error).__name__}: {error}). Inside f, number "
-                "arguments are Values: use Value ops on them (x.exp(), not math.exp(x))"
-            ) from error
+            assert error is not None
+            if isinstance(error, TypeError) and _holds_numbers(args):
+                raise TypeError(
+                    f"{self._who}: f raised {type(error).__name__} ({error}). Inside f, number "
+                    "arguments are Values: use Value ops on them (x.exp(), not math.exp(x))"
+                ) from error
+            raise error from None
         self.traces += 1
         self._tapes[tape.signature] = tape
         self._last = tape
@@ -166,31 +189,46 @@ class Compiled:
         self, tape: Tape, args: Sequence[object], numbers: list[float], values: list[Value]
     ) -> float:
         function = replay_function(tape)
-        if values and (_aliased(values, tape) or _made_by_ops(values)):
-            # one Value in two leaf slots: their writes would clash; a Value with history:
-            # the replay would stop its gradient there
-            return self._eager(args)
+        if values and _aliased(values, tape):
+            # one Value in two leaf slots: their writes would clash
+            return self._eager(args, numbers, values)
+        leaves = (*values, *tape.captured)
         try:
-            return function(numbers, (*values, *tape.captured))
+            return function(numbers, leaves)
         except (Fallback, ArithmeticError):
-            # Out of a domain, or not finite: eager mode raises its error, or applies its
-            # zero rule. No .grad was written by the replay. Anything else is a bug of the
+            # Out of a domain, not finite, or a leaf's data set by hand to another kind of
+            # number: eager mode raises its error, applies its zero rule, or converts the
+            # data. No .grad was written by the replay. Anything else is a bug of the
             # generated code, and is raised as it is.
-            return self._eager(args)
+            self.eager_reason = _data_reason(leaves)
+            return self._eager(args, numbers, values)
 
-    def _eager(self, args: Sequence[object]) -> float:
-        out = _single_value(self.f(*args), "compile")
+    def _eager(self, args: Sequence[object], numbers: list[float], values: list[Value]) -> float:
+        """What eager mode does: f on a fresh Value for each number argument, backward()."""
+        out = _single_value(self.f(*rebuild(args, [Value(x) for x in numbers], values)), "compile")
         out.backward()
         return out.data
 
     def _eager_sum(self, data: Any) -> float:
-        out = nary.total([self.f(*data.sample(i)) for i in range(data.n)])
+        terms = []
+        for i in range(data.n):
+            sample = data.sample(i)
+            _, numbers, values = flatten(sample, f"{self._who}.sum", self._arg_names)
+            terms.append(self.f(*rebuild(sample, [Value(x) for x in numbers], values)))
+        out = nary.total(terms)
         out.backward()
         return out.data
 
     def _branch_error(self, tape: Tape, stale: Stale) -> BranchError:
         guard = tape.guards[stale.index]
         bad = [int(i) for i in stale.samples.nonzero()[0][:5]]
+        if guard.refusal:
+            return BranchError(
+                f"step.sum: the samples take different branches at `{guard.describe(tape.names)}` "
+                f"({guard.site}): the engine refused those inputs when f was traced, and f "
+                f"caught its error; it accepts them for samples {bad}. One batch needs one "
+                "structure: call the step per sample"
+            )
         return BranchError(
             f"step.sum: the samples take different branches at the comparison "
             f"`{guard.describe(tape.names)}` ({guard.site}): it was {guard.outcome} when f "
@@ -213,9 +251,34 @@ def _aliased(values: list[Value], tape: Tape) -> bool:
     return len(ids) < len(values) or not ids.isdisjoint(tape.cache["captured ids"])
 
 
-def _made_by_ops(values: list[Value]) -> bool:
-    """Has a Value argument history (inputs that its gradient must reach)?"""
-    return any(v.inputs for v in values)
+def _plain_leaf(v: Value) -> bool:
+    """Can a replay take this Value argument as a leaf, reading its data? Not if it has
+    history (the replay would stop its gradient there, where eager mode carries it on to
+    the Values it was made from), nor if its data is not a finite float (set by hand:
+    eager mode converts it, or refuses it, op by op)."""
+    data = v.data
+    return not v.edges and data.__class__ is float and data - data == 0.0
+
+
+def _data_reason(leaves: Sequence[Value]) -> str | None:
+    """Why a replay cannot read these leaves as eager mode does, if it cannot (their data
+    is not a float: set by hand to an int, a bool, a NumPy number, …); else None."""
+    for leaf in leaves:
+        if leaf.data.__class__ is not float:
+            name = f"{leaf.label!r}" if leaf.label else "a leaf"
+            return (
+                f"{name}'s data is {type(leaf.data).__name__} {leaf.data!r:.60}, set by hand; "
+                "the replay reads floats only, and eager mode converts or refuses it"
+            )
+    return None
+
+
+def _holds_numbers(args: Sequence[object]) -> bool:
+    """Does any argument hold a number (which f receives as a Value)?"""
+    return any(
+        _holds_numbers(a) if isinstance(a, (list, tuple)) else not isinstance(a, Value)
+        for a in args
+    )
 
 
 def _parameter_names(f: Callable[..., Any]) -> list[str]:

@@ -49,10 +49,12 @@ from pathlib import Path
 from typing import Any
 
 from .repeats import Repeat, find_repeat
-from .ruleexpr import HELPERS, Code, assignment_lines, slope_code, sum_of
+from .ruleexpr import HELPERS, Code, accepts_code, assignment_lines, slope_code, sum_of
 from .tape import Fallback, Guard, Stale, Tape
 
-__all__ = ["compile_source", "contribution", "python_source", "replay_function"]
+__all__ = [
+    "compile_source", "contribution", "floats", "guard_test", "python_source", "replay_function",
+]
 
 _counter = itertools.count(1)
 _HERE = str(Path(__file__).resolve().parents[1])  # autograd_lite/, not compiler/
@@ -79,8 +81,16 @@ def _finite(values: tuple[float, ...]) -> bool:
     return bool(total - total == 0.0)  # NaN and ±inf give NaN; an overflow is a false alarm
 
 
+_JUST_FLOAT = frozenset({float})
+
+
+def floats(values: Any) -> bool:
+    """Are all these a float, not another kind of number (int, bool, np.float32)?"""
+    return _JUST_FLOAT.issuperset(map(type, values))
+
+
 _NAMESPACE: dict[str, Any] = {
-    **HELPERS, "_Stale": Stale, "_Fallback": Fallback, "_finite": _finite,
+    **HELPERS, "_Stale": Stale, "_Fallback": Fallback, "_finite": _finite, "_floats": floats,
     "_range": range, "_reversed": reversed,
 }  # fmt: skip
 
@@ -93,6 +103,7 @@ def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], floa
         if repeat is not None:
             namespace["_SLOTS"] = repeat.slots
             namespace["_GET"] = [operator.itemgetter(*s) if s else None for s in repeat.slots]
+            namespace["_CONST"] = repeat.constants
         source = python_source(tape, repeat)
         tape.cache["python source"] = source
         tape.cache["python"] = compile_source(source, namespace, "replay")
@@ -161,26 +172,47 @@ def _reads(tape: Tape, numbers: bool = True) -> list[str]:
         lines.append(f"    {', '.join(by_slot)}{',' if len(by_slot) == 1 else ''} = _numbers")
     else:
         lines += [f"    {n} = _numbers[{k}]" for k, n in enumerate(by_slot) if n != "_"]
+    leaves = [e.name for e in tape.entries if e.kind == "leaf"]
     lines += [f"    {e.name} = _L[{e.slot}].data" for e in tape.entries if e.kind == "leaf"]
+    if leaves:  # data set by hand to an int, a bool, np.float32: eager mode converts or refuses
+        lines.append(f"    if not _floats(({', '.join(leaves)},)):\n        raise _Fallback")
     return lines
 
 
-def input_codes(tape: Tape, i: int) -> list[Code]:
-    """Entry i's inputs as code: their names, or the constants themselves."""
+Lifted = dict[tuple[int, int], str]  # (entry, input position) -> the variable read there
+
+
+def input_codes(tape: Tape, i: int, lifted: Lifted | None = None) -> list[Code]:
+    """Entry i's inputs as code: their names, or the constants themselves (or, where a
+    loop reads a constant per sample, the variable that holds it)."""
     names = tape.names
-    return [names[x] if isinstance(x, int) else x for x in tape.entries[i].inputs]
+    codes: list[Code] = [names[x] if isinstance(x, int) else x for x in tape.entries[i].inputs]
+    if lifted:
+        for p in range(len(codes)):
+            codes[p] = lifted.get((i, p), codes[p])
+    return codes
 
 
-def _forward_lines(tape: Tape, i: int) -> list[str]:
+def _forward_lines(tape: Tape, i: int, lifted: Lifted | None = None) -> list[str]:
     e = tape.entries[i]
-    inputs = input_codes(tape, i)
+    inputs = input_codes(tape, i, lifted)
     if e.kind == "detach":
         return [f"    {e.name} = {inputs[0]}"]
     return assignment_lines(e.name, e.op, inputs)
 
 
+def guard_test(guard: Guard, codes: list[Code], numpy: bool = False) -> str:
+    """The code of a guard's test (its operands' code given): the comparison, or "the
+    engine accepts op's inputs" for a refusal."""
+    if guard.refusal:
+        return accepts_code(guard.op, codes, numpy)
+    left, right = (c if isinstance(c, str) else repr(c) for c in codes)
+    return f"{left} {guard.op} {right}"
+
+
 def _guard_line(tape: Tape, index: int, guard: Guard) -> str:
-    test = guard.describe(tape.names)
+    names = tape.names
+    test = guard_test(guard, [names[x] if isinstance(x, int) else x for x in guard.operands])
     if guard.outcome:
         return f"    if not ({test}):  # guard {index}\n        raise _Stale({index})"
     return f"    if {test}:  # guard {index}\n        raise _Stale({index})"
@@ -220,7 +252,9 @@ def _seed(tape: Tape, defined: set[int]) -> list[str]:
     return []
 
 
-def _edge_lines(tape: Tape, order: list[int], defined: set[int]) -> list[str]:
+def _edge_lines(
+    tape: Tape, order: list[int], defined: set[int], lifted: Lifted | None = None
+) -> list[str]:
     """For each entry of order: its gradient times each local derivative, added to the
     gradient of each input that passes it on (`=` for the first term, then `+=`).
 
@@ -230,7 +264,7 @@ def _edge_lines(tape: Tape, order: list[int], defined: set[int]) -> list[str]:
     lines = []
     for i in order:
         gradient = f"dJ_d{names[i]}"
-        inputs = input_codes(tape, i)
+        inputs = input_codes(tape, i, lifted)
         op = entries[i].op
         terms = [
             (x, contribution(gradient, slope_code(op, k, inputs, names[i])))
@@ -278,13 +312,21 @@ def _indented(lines: list[str]) -> list[str]:
 
 
 def _sample_inputs(tape: Tape, repeat: Repeat) -> str:
-    """The line that reads sample k's number arguments."""
+    """The lines that read sample k's number arguments and its lifted constants."""
     names = [tape.names[i] for i in repeat.body if tape.entries[i].kind == "input"]
-    if not names:
-        return "        pass"
+    lines = []
     if len(names) == 1:
-        return f"        {names[0]} = _numbers[_SLOTS[_k][0]]"
-    return f"        {', '.join(names)} = _GET[_k](_numbers)"
+        lines.append(f"        {names[0]} = _numbers[_SLOTS[_k][0]]")
+    elif names:
+        lines.append(f"        {', '.join(names)} = _GET[_k](_numbers)")
+    if repeat.constants and repeat.constants[0]:
+        lifted = [f"_c{j + 1}" for j in range(len(repeat.constants[0]))]
+        lines.append(f"        {', '.join(lifted)}, = _CONST[_k]")
+    return "\n".join(lines) or "        pass"
+
+
+def _lifted_names(repeat: Repeat) -> Lifted:
+    return {place: f"_c{j + 1}" for place, j in repeat.lifted.items()}
 
 
 def looped_source(tape: Tape, repeat: Repeat) -> str:
@@ -311,7 +353,8 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     order = range(repeat.n - 1, -1, -1) if one_pass else range(repeat.n)
     lines += ["    # sample by sample: sample 0's names stand for each sample's values",
               f"    for _k in {_range_code(order)}:", _sample_inputs(tape, repeat)]  # fmt: skip
-    lines += _indented([line for i in body for line in _forward_lines(tape, i)])
+    lifted = _lifted_names(repeat)
+    lines += _indented([line for i in body for line in _forward_lines(tape, i, lifted)])
     sample_checks = [names[i] for i in tape.must_be_finite() if i in in_sample]
     if sample_checks:
         checked = ", ".join(sample_checks)
@@ -320,7 +363,7 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     saved = ", ".join(names[i] for i in body)
     sample_backward = [f"        dJ_d{names[repeat.term]} = dJ_d{names[repeat.total]}",
                        *_indented(_edge_lines(tape, [i for i in tape.backward if i in in_sample],
-                                              {*leaves, repeat.term}))]  # fmt: skip
+                                              {*leaves, repeat.term}, lifted))]  # fmt: skip
     if one_pass:
         lines += sample_backward if backward else []
     else:

@@ -37,7 +37,9 @@ from typing import Any
 from ..core.codegen import FLOAT_NAMES, Rule
 from ..core.engine import OPS
 
-__all__ = ["HELPERS", "NARY", "domain_code", "slope_code", "sum_of", "value_code"]
+__all__ = [
+    "HELPERS", "NARY", "accepts_code", "domain_code", "slope_code", "sum_of", "value_code",
+]
 
 #: The constructs a rule may use; a new rule with anything else fails loudly, here.
 _ALLOWED = (
@@ -95,6 +97,18 @@ def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | N
         return None
     code = _template(op, "domain", numpy, _pattern(inputs), None)
     return None if code == "True" else _filled(code, inputs)
+
+
+def accepts_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str:
+    """The code of "the engine accepts these inputs of op": they are in its domain, and
+    its value is finite (as `nary.apply` checks before it makes a node)."""
+    value = value_code(op, inputs, numpy)
+    domain = domain_code(op, inputs, numpy)
+    if numpy:
+        finite = f"_np.isfinite({value})"
+        return finite if domain is None else f"_np.logical_and({domain}, {finite})"
+    finite = f"_finite(({value},))"  # the domain first: out of it, the value may raise
+    return finite if domain is None else f"({domain}) and {finite}"
 
 
 def assignment_lines(name: str, op: str, inputs: Sequence[Code], numpy: bool = False) -> list[str]:

@@ -26,7 +26,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..core import modes, tracehook
 from ..core.collector import no_gc
@@ -35,7 +35,9 @@ from ..core.functional import _single_value
 from ..core.validation import real_number
 from .names import ACTIVATION_OPS, Namer, identifier, op_name
 
-__all__ = ["Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
+__all__ = [
+    "Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "rebuild", "trace",
+]
 
 #: Names no other node may take: J, the root's. The generated code's own names (its
 #: arguments, loop variables, helpers and builtins) all start with `_`, which no node's
@@ -104,20 +106,28 @@ class Entry:
 
 @dataclass(frozen=True)
 class Guard:
-    """A comparison f made: `left op right` was `outcome` (operands: entry or constant)."""
+    """Something f's path depended on, which every replay checks again:
 
-    left: int | float
+    - a comparison of Values: `operands[0] op operands[1]` was `outcome` (op: < <= > >=);
+    - a refusal (`refusal=True`): the engine refused op (an op of engine.OPS) on these
+      operands, raising its error, and f caught it. "The engine accepts them" was False
+      (`outcome`): a replay where it accepts them would take f's other path.
+
+    The operands are entries (int) or constants (float); `after` is the entry after which
+    they are all known."""
+
     op: str
-    right: int | float
+    operands: tuple[int | float, ...]
     outcome: bool
     site: str
-    after: int  # the entry after which both operands are known
+    after: int
+    refusal: bool = False
 
     def describe(self, names: Sequence[str]) -> str:
-        def shown(x: int | float) -> str:
-            return names[x] if isinstance(x, int) else repr(x)
-
-        return f"{shown(self.left)} {self.op} {shown(self.right)}"
+        shown = [names[x] if isinstance(x, int) else repr(x) for x in self.operands]
+        if self.refusal:
+            return f"{self.op}({', '.join(shown)})"
+        return f"{shown[0]} {self.op} {shown[1]}"
 
 
 @dataclass
@@ -133,6 +143,8 @@ class Tape:
     samplewise: list[bool]  # per entry: does it depend on a number argument?
     signature: object
     cache: dict[str, Any] = field(default_factory=dict)  # generated code, by flavour
+    #: Why this trace must not be replayed (None: it may be): the step runs f eagerly.
+    eager_reason: str | None = None
 
     names: list[str] = field(default_factory=list)  # each entry's identifier, set by trace
 
@@ -143,7 +155,7 @@ class Tape:
         anywhere else reaches J)."""
         wanted = {self.root}
         for g in self.guards:
-            wanted.update(x for x in (g.left, g.right) if isinstance(x, int))
+            wanted.update(x for x in g.operands if isinstance(x, int))
         for e in self.entries:
             if e.op in MASKING_OPS:
                 wanted.update(x for x in e.inputs if isinstance(x, int))
@@ -153,39 +165,64 @@ class Tape:
 # --- arguments ------------------------------------------------------------------------
 
 
-def flatten(args: Sequence[object], who: str) -> tuple[object, list[float], list[Value]]:
-    """(signature, the number arguments in order, the Value arguments in order)."""
+def flatten(
+    args: Sequence[object], who: str, names: Sequence[str] = ()
+) -> tuple[object, list[float], list[Value]]:
+    """(signature, the number arguments in order, the Value arguments in order).
+
+    A number argument must be what `Value(x)` accepts, as eager mode makes a Value of it:
+    a finite real number, not a bool. Otherwise a TypeError or ValueError names `who` and
+    the argument, by f's parameter name (`names`) and its place in a list: `xs[1]`."""
     numbers_out: list[float] = []
     values: list[Value] = []
 
     def walk(x: object, path: tuple[int, ...]) -> object:
         cls = x.__class__
         if cls is float:
+            if x - x != 0.0:  # type: ignore[operator]  # NaN and ±inf give NaN
+                _refuse(x, who, _where(path, names))
             numbers_out.append(x)  # type: ignore[arg-type]
             return 0
         if cls is list or cls is tuple:
             items: Sequence[object] = x  # type: ignore[assignment]
             if all(item.__class__ is float for item in items):  # the common case, at once
+                floats = cast(Sequence[float], items)
+                total = sum(floats, 0.0)
+                if total - total != 0.0:  # a NaN or ±inf among them (or a sum that overflows)
+                    for k, item in enumerate(floats):
+                        if item - item != 0.0:
+                            _refuse(item, who, _where((*path, k), names))
                 numbers_out.extend(items)  # type: ignore[arg-type]
                 return (cls is tuple, len(items))
             return (cls is tuple, tuple([walk(item, (*path, k)) for k, item in enumerate(items)]))
         if isinstance(x, Value):
             values.append(x)
             return 1
-        where = f"argument {path[0]}" + "".join(f"[{k}]" for k in path[1:])
         if isinstance(x, numbers.Real) and not isinstance(x, bool):
-            numbers_out.append(real_number(x, f"{who}: {where}"))
+            numbers_out.append(real_number(x, f"{who}: argument {_where(path, names)}"))
             return 0
         raise TypeError(
-            f"{who}: {where} must be a number, a Value or a list of them, "
-            f"got {type(x).__name__} {x!r:.60}"
+            f"{who}: argument {_where(path, names)} must be a number, a Value or a list of "
+            f"them, got {type(x).__name__} {x!r:.60}"
         )
 
     shape = tuple([walk(a, (i,)) for i, a in enumerate(args)])
     return (modes.is_grad_enabled(), shape), numbers_out, values
 
 
-def _rebuild(args: Sequence[object], numbers_in: list[Value], values: list[Value]) -> list[Any]:
+def _where(path: tuple[int, ...], names: Sequence[str]) -> str:
+    """An argument's place, by f's parameter name: `x`, `xs[1]` (`#0` where f has none)."""
+    head = names[path[0]] if path[0] < len(names) else f"#{path[0]}"
+    return head + "".join(f"[{k}]" for k in path[1:])
+
+
+def _refuse(x: object, who: str, where: str) -> None:
+    raise ValueError(f"{who}: argument {where} needs a finite number, got {x!r}")
+
+
+def rebuild(
+    args: Sequence[object], numbers_in: Sequence[Value], values: Sequence[Value]
+) -> list[Any]:
     """args with each number replaced by the next of numbers_in, each Value by the next of
     values (same nesting, lists stay lists and tuples tuples)."""
     numbers_it, values_it = iter(numbers_in), iter(values)
@@ -205,11 +242,16 @@ class _Recorder:
     """Collects the engine's reports during a trace (see tracehook.py)."""
 
     def __init__(self) -> None:
-        self.comparisons: list[tuple[Any, str, Any, bool, str]] = []
+        #: comparisons ("compare", left, op, right, outcome, site) and refusals ("refuse",
+        #: op, operands, error, site), in the order f made them
+        self.events: list[tuple[Any, ...]] = []
         self.hidden: dict[int, tuple[Value, str, tuple[Any, ...]]] = {}
 
     def compared(self, left: Any, op: str, right: Any, outcome: bool) -> None:
-        self.comparisons.append((left, op, right, outcome, _site()))
+        self.events.append(("compare", left, op, right, outcome, _site()))
+
+    def refused(self, op: str, operands: tuple[Any, ...], error: BaseException) -> None:
+        self.events.append(("refuse", op, operands, error, _site()))
 
     def unrecorded(self, node: Any, op: str, edges: tuple[Any, ...]) -> None:
         self.hidden[id(node)] = (node, op, edges[: len(edges) // 2])
@@ -237,7 +279,7 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
     recorder = _Recorder()
     try:
         with no_gc(), tracehook.recording(recorder):
-            result = f(*_rebuild(args, number_proxies, value_proxies))
+            result = f(*rebuild(args, number_proxies, value_proxies))
     except Exception as error:
         raise FailedOnValues from error
     out = _single_value(result, "compile")
@@ -246,8 +288,8 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
     builder = _Builder(recorder, arguments)
     with no_gc():
         eager = topological_order(out)  # the order backward() visits, reversed
-        if recorder.hidden or recorder.comparisons:
-            guards = [builder.guard(c) for c in recorder.comparisons]
+        if recorder.hidden or recorder.events:
+            guards = builder.guards(recorder.events)
             root = builder.add(out)
         else:  # the graph is all there is: its order serves as the tape's
             guards = []
@@ -255,6 +297,7 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
                 builder.enter(node)
             root = len(builder.entries) - 1
         tape = builder.tape(eager, root, guards, signature, len(numbers_in), len(values_in))
+        tape.eager_reason = builder.eager_reason
         _name(tape, *_argument_names(args, arg_names))
     tape.names = [e.name for e in tape.entries]
     return tape
@@ -270,6 +313,7 @@ class _Builder:
         self.index: dict[int, int] = {}  # id(node) -> its entry
         self.entries: list[Entry] = []
         self.captured: list[Value] = []
+        self.eager_reason: str | None = None
 
     def inputs_of(self, node: Value) -> tuple[Any, ...]:
         if node.edges:
@@ -316,11 +360,39 @@ class _Builder:
         index = self.index
         return tuple([x if x.__class__ is float else index[id(x)] for x in inputs])
 
-    def guard(self, comparison: tuple[Any, str, Any, bool, str]) -> Guard:
-        left, op, right, outcome, site = comparison
+    def guards(self, events: list[tuple[Any, ...]]) -> list[Guard]:
+        """The guards of the comparisons and refusals f made (see Guard). A refusal that
+        no guard can check (of data set by hand to NaN, say) sets `eager_reason`."""
+        guards = []
+        for kind, *event in events:
+            guard = self.comparison(*event) if kind == "compare" else self.refusal(*event)
+            if guard is not None:
+                guards.append(guard)
+        return guards
+
+    def comparison(self, left: Any, op: str, right: Any, outcome: bool, site: str) -> Guard:
         refs = [self.add(x) if isinstance(x, Value) else real_number(x, op) for x in (left, right)]
         after = max(r for r in refs if isinstance(r, int))
-        return Guard(refs[0], op, refs[1], outcome, site, after)
+        return Guard(op, tuple(refs), outcome, site, after)
+
+    def refusal(
+        self, op: str, operands: tuple[Any, ...], error: BaseException, site: str
+    ) -> Guard | None:
+        """The guard "op refuses these operands", or None if it needs none: with constants
+        only, op refuses them on every call. An op that refused a Value whose data is not a
+        finite float (set by hand), or an operand that is no number, makes the trace one
+        that must not be replayed: the guard could not tell when f's path changes."""
+        if not any(isinstance(x, Value) for x in operands):
+            return None
+        if not all(_plain(x.data if isinstance(x, Value) else x) for x in operands):
+            self.eager_reason = (
+                f"f caught the {type(error).__name__} that {op} raised on an input that is "
+                f"not a finite float ({error})"[:300]
+            )
+            return None
+        refs = tuple(self.add(x) if isinstance(x, Value) else float(x) for x in operands)
+        after = max(r for r in refs if isinstance(r, int))
+        return Guard(op, refs, False, site, after, refusal=True)
 
     def tape(
         self, eager: list[Value], root: int, guards: list[Guard], signature: object,
@@ -342,6 +414,14 @@ class _Builder:
             entries, root, guards, tuple(self.captured), n_numbers, n_values, backward,
             receives, samplewise, signature,
         )
+
+
+def _plain(x: object) -> bool:
+    """Is x a number that a replay computes with as eager mode does: a finite float, or
+    an int that converts to one exactly as the engine converts it (x ** 2)?"""
+    if isinstance(x, int):
+        return x.__class__ is int and -1e300 < x < 1e300
+    return isinstance(x, float) and x.__class__ is float and x - x == 0.0
 
 
 def _argument_names(args: Sequence[object], names: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -1,7 +1,7 @@
 """The hook the engine calls while `al.compile` traces a function: what a graph alone does
 not show.
 
-A traced graph records every op that builds history. Three things shape a function's
+A traced graph records every op that builds history. Four things shape a function's
 result without showing in its graph, and the engine reports them here while a trace is
 in force:
 
@@ -9,7 +9,10 @@ in force:
   the compiled code checks the comparison again on every replay;
 - an op under `no_grad`: its result is a leaf, yet its value still depends on its
   inputs, so the replay must recompute it (and send it no gradient);
-- `detach()`: a new leaf holding the value of another node, likewise.
+- `detach()`: a new leaf holding the value of another node, likewise;
+- an op that refused its inputs (log of a negative number, an overflow, data set by hand
+  to NaN): if f catches the error, the path it takes depends on that refusal, which no
+  node records, so the compiled code must check it again (or not replay at all).
 
 Outside a trace each hook costs the engine one test of the module-level count `tracing`
 (comparisons: one call), so the engine pays nothing measurable for it. Traces are per
@@ -24,7 +27,7 @@ import threading
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-__all__ = ["Recorder", "compared", "detached", "recording", "tracing", "unrecorded"]
+__all__ = ["Recorder", "compared", "detached", "recording", "refused", "tracing", "unrecorded"]
 
 
 class Recorder(Protocol):
@@ -35,6 +38,8 @@ class Recorder(Protocol):
     def unrecorded(self, node: Any, op: str, edges: tuple[Any, ...]) -> None: ...
 
     def detached(self, source: Any, copy: Any) -> None: ...
+
+    def refused(self, op: str, operands: tuple[Any, ...], error: BaseException) -> None: ...
 
 
 #: How many traces are in force, in all threads: 0 lets the engine skip the hooks at once.
@@ -85,3 +90,10 @@ def detached(source: Any, copy: Any) -> None:
     recorder = _recorder.get()
     if recorder is not None:
         recorder.detached(source, copy)
+
+
+def refused(op: str, operands: tuple[Any, ...], error: BaseException) -> None:
+    """Reports that op raised `error` on these operands (Values and numbers)."""
+    recorder = _recorder.get()
+    if recorder is not None:
+        recorder.refused(op, operands, error)
