@@ -221,7 +221,7 @@ def test_source_reads_as_the_chain_rule() -> None:
     step([1.0, 0.5], [1.5, 0.5])
     source = step.source
     assert "dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)" in source
-    assert "z2_1 = Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1" in source
+    assert "z2_1 = 0.0 + Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1" in source
     assert "dJ_dΘ2_11 += dJ_dz2_1 * x_1" in source
     filename = step._latest().cache["python"].__code__.co_filename
     assert linecache.getline(filename, 1).startswith("def _replay(_numbers, _L):")

@@ -167,7 +167,7 @@ class _Plan:
         row, then its b), and the number arguments' columns out of _IN."""
         lines = [
             "    _P = [_leaf.data for _leaf in _LEAVES]",
-            "    if not _floats(_P):  # data set by hand to another kind: eager mode's business",
+            "    if not _floats(_P):  # data set by hand (NaN, True, np.float32): eager mode's",
             "        raise _Fallback",
             "    _P = _np.array(_P)",
         ]

@@ -4,7 +4,7 @@
         x_1, x_2, y_1, y_2 = _numbers
         Θ2_11 = _L[0].data
         ...
-        z2_1 = Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1
+        z2_1 = 0.0 + Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1
         a2_1 = z2_1 if z2_1 > 0.0 else 0.0
         ...
         dJ_dJ = 1.0
@@ -85,8 +85,13 @@ _JUST_FLOAT = frozenset({float})
 
 
 def floats(values: Any) -> bool:
-    """Are all these a float, not another kind of number (int, bool, np.float32)?"""
-    return _JUST_FLOAT.issuperset(map(type, values))
+    """Are all these finite floats (not NaN or ±inf, nor another kind of number: an int, a
+    bool, np.float32)? A leaf's data is one unless set by hand, and then eager mode
+    converts it, or refuses it, op by op: the replay leaves that to eager mode."""
+    if not _JUST_FLOAT.issuperset(map(type, values)):
+        return False
+    total = sum(values, 0.0)
+    return bool(total - total == 0.0)  # an overflow of the sum is a false alarm, and harmless
 
 
 _NAMESPACE: dict[str, Any] = {
@@ -140,8 +145,7 @@ def python_source(tape: Tape, repeat: Repeat | None = None) -> str:
         return looped_source(tape, repeat)
     lines = ["def _replay(_numbers, _L):", *_reads(tape)]
     guards = _guards_by_position(tape)
-    for i in _read_entries(tape):
-        lines += guards.pop(i, [])
+    lines += guards.pop(-1, [])  # the guards on arguments and leaves alone
     lines.append("    # forward: the value of every node")
     for i, e in enumerate(tape.entries):
         if e.kind in ("op", "nograd", "detach"):
@@ -152,10 +156,6 @@ def python_source(tape: Tape, repeat: Repeat | None = None) -> str:
     lines += _backward_lines(tape)
     lines.append(f"    return {tape.names[tape.root]}")
     return "\n".join(lines) + "\n"
-
-
-def _read_entries(tape: Tape) -> list[int]:
-    return [i for i, e in enumerate(tape.entries) if e.kind in ("input", "leaf")]
 
 
 def _reads(tape: Tape, numbers: bool = True) -> list[str]:
@@ -174,7 +174,7 @@ def _reads(tape: Tape, numbers: bool = True) -> list[str]:
         lines += [f"    {n} = _numbers[{k}]" for k, n in enumerate(by_slot) if n != "_"]
     leaves = [e.name for e in tape.entries if e.kind == "leaf"]
     lines += [f"    {e.name} = _L[{e.slot}].data" for e in tape.entries if e.kind == "leaf"]
-    if leaves:  # data set by hand to an int, a bool, np.float32: eager mode converts or refuses
+    if leaves:  # data set by hand (NaN, an int, a bool, np.float32): eager mode's business
         lines.append(f"    if not _floats(({', '.join(leaves)},)):\n        raise _Fallback")
     return lines
 
@@ -219,9 +219,15 @@ def _guard_line(tape: Tape, index: int, guard: Guard) -> str:
 
 
 def _guards_by_position(tape: Tape) -> dict[int, list[str]]:
+    """Each guard's lines, by the entry after whose forward line they go: the last of its
+    operands that the forward pass computes (-1: all are read before it, as arguments,
+    leaves or constants)."""
+    entries = tape.entries
     lines: dict[int, list[str]] = {}
     for index, guard in enumerate(tape.guards):
-        lines.setdefault(guard.after, []).append(_guard_line(tape, index, guard))
+        computed = [x for x in guard.operands
+                    if isinstance(x, int) and entries[x].kind not in ("input", "leaf")]  # fmt: skip
+        lines.setdefault(max(computed, default=-1), []).append(_guard_line(tape, index, guard))
     return lines
 
 

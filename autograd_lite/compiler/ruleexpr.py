@@ -294,11 +294,12 @@ class _ToNumpy(ast.NodeTransformer):
 
 
 def _plus(terms: Sequence[str]) -> str:
-    """Σ terms, added as the engine's sum adds them (`sum(terms, 0.0)`)."""
+    """Σ terms, added as the engine's sum adds them (`sum(terms, 0.0)`): from 0.0, which
+    is no idle term: it makes a sum of −0.0s 0.0, as eager mode has it."""
     if not terms:
         return "0.0"
     if _SUM_IS_PLAIN and len(terms) <= 100:  # the same additions, in the same order
-        return " + ".join(terms)
+        return " + ".join(["0.0", *terms])
     return f"_sum(({', '.join(terms)},), 0.0)"  # a flat tuple: no deep nesting to compile
 
 

@@ -145,15 +145,18 @@ class Tape:
     cache: dict[str, Any] = field(default_factory=dict)  # generated code, by flavour
     #: Why this trace must not be replayed (None: it may be): the step runs f eagerly.
     eager_reason: str | None = None
+    #: The ends of the nodes f made and did not use (no entry uses them, and they are not
+    #: J): eager mode makes them too, so a replay checks that they are finite.
+    unused_ends: list[int] = field(default_factory=list)
 
     names: list[str] = field(default_factory=list)  # each entry's identifier, set by trace
 
     def must_be_finite(self) -> list[int]:
         """The entries a replay checks are finite, so that it meets every overflow and NaN
-        the eager forward pass would have refused: J, the guards' operands, and the inputs
-        of the ops that can turn a non-finite input into a finite result (a NaN or ±inf
-        anywhere else reaches J)."""
-        wanted = {self.root}
+        the eager forward pass would have refused: J, the ends of unused nodes, the
+        guards' operands, and the inputs of the ops that can turn a non-finite input into
+        a finite result (a NaN or ±inf anywhere else reaches one of them)."""
+        wanted = {self.root, *self.unused_ends}
         for g in self.guards:
             wanted.update(x for x in g.operands if isinstance(x, int))
         for e in self.entries:
@@ -246,6 +249,7 @@ class _Recorder:
         #: op, operands, error, site), in the order f made them
         self.events: list[tuple[Any, ...]] = []
         self.hidden: dict[int, tuple[Value, str, tuple[Any, ...]]] = {}
+        self.made_nodes: list[Value] = []  # every node f made, used or not, in order
 
     def compared(self, left: Any, op: str, right: Any, outcome: bool) -> None:
         self.events.append(("compare", left, op, right, outcome, _site()))
@@ -253,8 +257,10 @@ class _Recorder:
     def refused(self, op: str, operands: tuple[Any, ...], error: BaseException) -> None:
         self.events.append(("refuse", op, operands, error, _site()))
 
-    def unrecorded(self, node: Any, op: str, edges: tuple[Any, ...]) -> None:
-        self.hidden[id(node)] = (node, op, edges[: len(edges) // 2])
+    def made(self, node: Any, op: str, edges: tuple[Any, ...]) -> None:
+        self.made_nodes.append(node)
+        if not node.edges:  # made under no_grad: a leaf, whose value the replay recomputes
+            self.hidden[id(node)] = (node, op, edges[: len(edges) // 2])
 
     def detached(self, source: Any, copy: Any) -> None:
         self.hidden[id(copy)] = (copy, "detach", (source,))
@@ -278,7 +284,7 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
     value_proxies = [Value(v.data, v.label) for v in values_in]
     recorder = _Recorder()
     try:
-        with no_gc(), tracehook.recording(recorder):
+        with no_gc(), modes.slow_path(), tracehook.recording(recorder):
             result = f(*rebuild(args, number_proxies, value_proxies))
     except Exception as error:
         raise FailedOnValues from error
@@ -288,9 +294,16 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
     builder = _Builder(recorder, arguments)
     with no_gc():
         eager = topological_order(out)  # the order backward() visits, reversed
-        if recorder.hidden or recorder.events:
+        in_graph = {id(node) for node in eager}
+        unused = [n for n in recorder.made_nodes if id(n) not in in_graph]
+        ends: list[int] = []
+        if recorder.hidden or recorder.events or unused:
             guards = builder.guards(recorder.events)
             root = builder.add(out)
+            for node in unused:  # eager mode makes them too: their domains are checked
+                builder.add(node)
+            inputs = {id(x) for node in unused for x in builder.inputs_of(node)}
+            ends = [builder.index[id(n)] for n in unused if id(n) not in inputs]
         else:  # the graph is all there is: its order serves as the tape's
             guards = []
             for node in eager:
@@ -298,6 +311,7 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
             root = len(builder.entries) - 1
         tape = builder.tape(eager, root, guards, signature, len(numbers_in), len(values_in))
         tape.eager_reason = builder.eager_reason
+        tape.unused_ends = ends
         _name(tape, *_argument_names(args, arg_names))
     tape.names = [e.name for e in tape.entries]
     return tape

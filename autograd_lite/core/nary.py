@@ -64,8 +64,8 @@ def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
         out.op, out.edges = op, edges
     else:
         out.op, out.edges = "", ()
-        if tracehook.tracing:  # al.compile replays the value of a no_grad op too
-            tracehook.unrecorded(out, op, edges)
+    if tracehook.tracing:  # al.compile replays no_grad ops too, and checks unused ones
+        tracehook.made(out, op, edges)
     if mode is not modes.DEFAULT and mode.setting("anomaly"):
         modes.remember_creation_site(out)
     return out

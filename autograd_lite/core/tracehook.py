@@ -2,14 +2,17 @@
 not show.
 
 A traced graph records every op that builds history. Four things shape a function's
-result without showing in its graph, and the engine reports them here while a trace is
-in force:
+result, or whether it raises, without showing in the graph below the result, and the
+engine reports them here while a trace is in force:
 
 - a comparison of Values (`if x > 0:`): the branch taken is part of the structure, so
   the compiled code checks the comparison again on every replay;
-- an op under `no_grad`: its result is a leaf, yet its value still depends on its
-  inputs, so the replay must recompute it (and send it no gradient);
-- `detach()`: a new leaf holding the value of another node, likewise;
+- every node f makes (`made`), the graph's and the others: an op under `no_grad` (a
+  leaf, whose value still depends on its inputs, so the replay must recompute it and
+  send it no gradient), and an op whose result f never uses (eager mode still runs it,
+  and raises if it leaves its domain, so the replay must check it too). A trace runs f
+  under `modes.slow_path()`, so that every op makes its node through `nary.node`;
+- `detach()`: a new leaf holding the value of another node;
 - an op that refused its inputs (log of a negative number, an overflow, data set by hand
   to NaN): if f catches the error, the path it takes depends on that refusal, which no
   node records, so the compiled code must check it again (or not replay at all).
@@ -27,7 +30,7 @@ import threading
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-__all__ = ["Recorder", "compared", "detached", "recording", "refused", "tracing", "unrecorded"]
+__all__ = ["Recorder", "compared", "detached", "made", "recording", "refused", "tracing"]
 
 
 class Recorder(Protocol):
@@ -35,7 +38,7 @@ class Recorder(Protocol):
 
     def compared(self, left: Any, op: str, right: Any, outcome: bool) -> None: ...
 
-    def unrecorded(self, node: Any, op: str, edges: tuple[Any, ...]) -> None: ...
+    def made(self, node: Any, op: str, edges: tuple[Any, ...]) -> None: ...
 
     def detached(self, source: Any, copy: Any) -> None: ...
 
@@ -78,11 +81,12 @@ def compared(left: Any, op: str, right: Any, outcome: bool) -> bool:
     return outcome
 
 
-def unrecorded(node: Any, op: str, edges: tuple[Any, ...]) -> None:
-    """Reports a node made under no_grad, with the edges it did not keep."""
+def made(node: Any, op: str, edges: tuple[Any, ...]) -> None:
+    """Reports a node op made, with its edges (which a node made under no_grad did not
+    keep: then `node.edges` is empty)."""
     recorder = _recorder.get()
     if recorder is not None:
-        recorder.unrecorded(node, op, edges)
+        recorder.made(node, op, edges)
 
 
 def detached(source: Any, copy: Any) -> None:
