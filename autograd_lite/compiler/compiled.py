@@ -265,10 +265,10 @@ def _data_reason(leaves: Sequence[Value]) -> str | None:
     is not a float: set by hand to an int, a bool, a NumPy number, …); else None."""
     for leaf in leaves:
         if leaf.data.__class__ is not float:
-            name = f"{leaf.label!r}" if leaf.label else "a leaf"
+            name = f"the leaf {leaf.label}" if leaf.label else "a leaf"
             return (
-                f"{name}'s data is {type(leaf.data).__name__} {leaf.data!r:.60}, set by hand; "
-                "the replay reads floats only, and eager mode converts or refuses it"
+                f"the data of {name:.60} is {type(leaf.data).__name__} {leaf.data!r:.60}, set "
+                "by hand; a replay reads floats only, where eager mode converts it (or refuses it)"
             )
     return None
 

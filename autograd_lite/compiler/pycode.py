@@ -122,11 +122,13 @@ def contribution(gradient: str, slope: str) -> str:
         return gradient
     if slope == "-1.0":
         return f"-{gradient}"
-    shape = _WORD.sub(lambda m: m[0] if keyword.iskeyword(m[0]) else "v", slope)
+    shape = _WORD.sub(lambda m: m[0] if m[1] or keyword.iskeyword(m[0]) else "v", slope)
     return f"{gradient} * {slope if _is_atom(shape) else f'({slope})'}"
 
 
-_WORD = re.compile(r"[^\W\d]\w*")
+#: A number (kept: the e of 1e-05 is no name) or a name (made `v`, so that the shapes of
+#: slopes repeat and _is_atom's cache serves them).
+_WORD = re.compile(r"(\d[\d.]*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|[^\W\d]\w*")
 
 
 @functools.lru_cache(maxsize=1024)
