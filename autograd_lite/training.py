@@ -70,9 +70,8 @@ def fit(
 ) -> list[float]:
     """[J̄ for each epoch]: the mean per-sample loss J(model(x), y) over each epoch.
 
-    Each step takes a batch of samples, forms J_batch = (1/|batch|) Σ loss(model(x), y),
-    zeroes the optimizer's ∂J/∂θ, runs `J_batch.backward()` and `optimizer.step()`.
-    The gradients of the last step stay in each `p.grad`.
+    Each step takes a batch, forms J_batch = (1/|batch|) Σ loss(model(x), y), zeroes ∂J/∂θ,
+    runs `J_batch.backward()` and `optimizer.step()`; the last step's ∂J/∂θ stay in p.grad.
 
     - `xs`, `ys`: one entry per sample, each a list of numbers or a single number
       (wrapped as a one-element list, handy for `data.quadratic()`). Any real numbers
@@ -84,17 +83,10 @@ def fit(
     - `batch_size`: None (default) is full batch, one step per epoch; otherwise batches
       of that size are taken in the given order, with no shuffling, so runs repeat exactly.
     - `progress`: show a `tqdm.auto` bar with the last epoch's loss; False is silent.
-    - `compile` (default True): from the first epoch on, each step runs as the Python code
-      `al.compile` generates from its graph: the same numbers as eager training, to the
-      last bit, several times faster. The loss and the model get the very numbers eager
-      training gives them: each batch's step is traced once, on the batch itself, with its
-      targets and inputs as constants (a loss may test `y == 1.0`). The library's own
-      `MLP` and losses use them only through Value ops, so for those one trace serves
-      every batch of a size. A fit of one epoch runs eagerly: it would replay nothing.
-      Where a step cannot be replayed exactly (see `compiled.py`: the loss caught an
-      error an op raised, data set by hand to another kind of number, …), fit trains
-      eagerly from there on and says so once, in a `CompileWarning`. compile=False trains
-      eagerly from the start.
+    - `compile` (default True): steps run as code `al.compile` generates from their graph
+      (see `_Steps`): eager training's numbers to the last bit, several times faster. A
+      one-epoch fit runs eagerly. Where a step cannot be replayed exactly, fit trains
+      eagerly from there on and says so once (`CompileWarning`). False: eagerly.
 
     A sample's loss is measured before the step that uses it, so the history of epoch e
     describes the model during epoch e. If the loss or a gradient becomes non-finite it
@@ -119,10 +111,7 @@ def fit(
             where = f"epoch {epoch} of {epochs}"
             history.append(_epoch(run, optimizer, inputs, targets, size, where))
             bar.set_postfix(loss=f"{history[-1]:.4g}", refresh=False)
-            if run.news is not None:  # said once, here, where the line is the caller's
-                warnings.warn(f"fit trains eagerly from epoch {epoch} on: {run.news}",
-                              CompileWarning, stacklevel=2)  # fmt: skip
-                run.news = None
+            run.say(epoch)
     except KeyboardInterrupt as interrupt:
         raise FitInterrupted(history, len(history) + 1) from interrupt
     finally:
@@ -146,7 +135,15 @@ class CompileWarning(UserWarning):
 class _Steps:
     """run(start, xs, ys, optimizer) = J of one batch (the one at `start`), with ∂J/∂θ
     added to every θ's grad: by J.backward() on the batch's graph, or by the code
-    `al.compile` generates from it."""
+    `al.compile` generates from it.
+
+    Compiled, the loss and the model get the numbers eager training gives them: each
+    batch's step is a function of no arguments, traced once on the batch itself (fit's
+    batches are the same in every epoch), its targets and inputs constants of the trace,
+    so that a loss may test `y[0] == 1.0` or `int(y[0])`. Constants that differ between
+    the samples are read per sample (repeats.py), so the batch is still a loop. The
+    library's own MLP and losses use targets and inputs only through Value ops: for them
+    one trace serves every batch of a size, the numbers standing as Values."""
 
     def __init__(self, model: Model, loss: Loss, compiled_steps: bool) -> None:
         self.model, self.loss = model, loss
@@ -194,6 +191,14 @@ class _Steps:
     def turn_eager(self, reason: str) -> None:
         self.compiled = False
         self.news = f"{reason:.300}"
+
+    def say(self, epoch: int) -> None:
+        """Says once, after the epoch in which it happened, that fit turned eager (the
+        warning's line is the caller of fit's)."""
+        if self.news is not None:
+            message = f"fit trains eagerly from epoch {epoch} on: {self.news}"
+            warnings.warn(message, CompileWarning, stacklevel=3)
+            self.news = None
 
 
 def _epoch(

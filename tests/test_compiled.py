@@ -609,3 +609,165 @@ def test_generated_lines_leave_linecache_with_their_tape() -> None:
 
     gc.collect()
     assert filename not in linecache.cache
+
+
+# --- a call is eager mode: the classes of wrong answers a review found (issue 19) ---------
+
+
+def _both_ways(f, leaves, *args):  # type: ignore[no-untyped-def]
+    """(compiled, eager): (J, the leaves' grads) or the exception's type, each from the
+    leaves' grads as given (they are restored in between)."""
+    start = [p.grad for p in leaves]
+
+    def run(call):  # type: ignore[no-untyped-def]
+        for p, g in zip(leaves, start):
+            p.grad = g
+        try:
+            return call(), [p.grad for p in leaves]
+        except Exception as error:
+            return type(error), [p.grad for p in leaves]
+
+    def eager():  # type: ignore[no-untyped-def]
+        out = f(*[[Value(x) for x in a] if isinstance(a, list) else a if isinstance(a, Value)
+                  else Value(a) for a in args])  # fmt: skip
+        out.backward()
+        return out.data
+
+    step = al.compile(f)
+    return run(lambda: step(*args)), run(eager)
+
+
+def test_sums_of_bare_leaves_accumulate_into_their_grads() -> None:
+    a, b = Value(1.0), Value(2.0)
+    ws = [Value(float(k)) for k in range(1, 5)]
+    p = Value(3.0)
+    p.grad = 5.0
+    for f, leaves in [
+        (lambda: al.total([a, b]), [a, b]),
+        (lambda: al.total(ws) / 4, ws),  # the mean of some parameters
+        (lambda: al.total([p, p]), [p]),  # p.grad = 5 + 1 + 1
+        (lambda: al.total([a, a * b, a]), [a, b]),
+        (lambda: al.total([p, a]) * 0.5, [p, a]),
+    ]:
+        compiled, eager = _both_ways(f, leaves)
+        assert compiled == eager
+    p.grad = 5.0
+    assert _both_ways(lambda: al.total([p, p]), [p])[0] == (6.0, [7.0])
+    u, v = Value(1.5), Value(-0.5)
+    compiled, eager = _both_ways(lambda x, y: al.total([x, y, x]), [u, v], u, v)
+    assert compiled == eager == (2.5, [2.0, 1.0])
+
+
+def test_generated_code_always_compiles() -> None:
+    ps = [Value(0.1), Value(0.2)]
+    p = Value(2.0)
+    for f, args in [
+        (lambda xs: al.total(xs).exp(), ([0.1, 0.2, 0.3],)),  # terms with no graph of their own
+        (lambda: (al.total(ps) - 1.0) ** 2, ()),
+        (lambda x: x * p * 1e-05, (3.0,)),  # a slope written 1e-05: its e is no name
+        (lambda x: (x * p) * -3.4e-37 + x, (1.0,)),
+    ]:
+        compiled, eager = _both_ways(f, [*ps, p], *args)
+        assert compiled == eager and isinstance(compiled[0], float)
+
+
+def test_a_branch_taken_by_catching_the_engines_error_is_a_guard() -> None:
+    w = Value(1.0)
+
+    def f(x: Value) -> Value:
+        try:
+            return (x * w).log()
+        except ValueError:
+            return x * w * 0.0 - 100.0
+
+    step = al.compile(f)
+    assert step(-1.0) == -100.0  # traced on the path of the caught error
+    assert step(2.0) == math.log(2.0)  # the engine accepts 2: f's other path, traced anew
+    assert step(-3.0) == -100.0
+    assert step.traces == 2  # at -3, the trace made at 2 leaves log's domain: eagerly
+    v = Value(0.0)
+
+    def g() -> Value:  # caught: a division by zero, not an overflow
+        try:
+            return (w / v).exp()
+        except ZeroDivisionError:
+            return w + 1.0
+
+    step = al.compile(g)
+    assert step() == 2.0
+    v.data = 1e-310  # w / v overflows now: the engine's OverflowError, which g does not catch
+    with pytest.raises(OverflowError, match="overflows"):
+        step()
+
+
+def test_an_unused_op_still_refuses_its_inputs() -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        x.log()  # unused, but eager mode runs it: log of x ≤ 0 raises
+        return x * w
+
+    compiled, eager = _both_ways(f, [w], -1.0)
+    assert compiled == eager == (ValueError, [0.0])
+    step = al.compile(f)
+    assert step(1.0) == 2.0
+    with pytest.raises(ValueError, match="log needs a positive input"):
+        step(-1.0)
+
+
+def test_a_guard_on_a_node_made_before_an_argument_is_read() -> None:
+    p = Value(-2.0)
+    step = al.compile(lambda xs: al.total([max(x, abs(p)) for x in xs]).exp())
+    assert step([-2.0]) == math.exp(2.0)  # max compares abs(p), made first, with x
+    assert step([3.0]) == math.exp(3.0)
+
+
+def test_data_set_by_hand_is_read_as_eager_mode_reads_it() -> None:
+    import numpy as np
+
+    w = Value(1.0)
+    f = lambda x: x * w  # noqa: E731
+    step = al.compile(f)
+    step(2.0)
+    for data in (np.float32(0.1), 3, np.float64(0.3), math.nan, True):
+        w.data = data
+        compiled, eager = _both_ways(f, [w], 2.0)
+        assert compiled == eager or (math.isnan(data) and compiled[0] is eager[0] is ValueError)
+    w.data = True
+    with pytest.raises(ValueError, match=r"\*: input 1 is a Value whose data is True"):
+        step(2.0)
+    assert step.eager_reason is not None and "bool True" in step.eager_reason
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_bad_number_argument_is_refused_on_every_call_by_name(bad: float) -> None:
+    def loss(x: Value, ys: list[Value]) -> Value:
+        return x * ys[0] + ys[1].log()
+
+    message = rf"al\.compile\(loss\): argument ys\[1\] needs a finite number, got {bad!r}"
+    for traced_first in (False, True):
+        step = al.compile(loss)
+        if traced_first:
+            step(1.0, [2.0, 3.0])
+        with pytest.raises(ValueError, match=message):
+            step(1.0, [2.0, bad])
+        with pytest.raises(TypeError, match="argument x must be a number"):
+            step(True, [2.0, 3.0])
+
+
+def test_the_eager_fallback_runs_f_on_values() -> None:
+    step = al.compile(lambda x: x.log())  # fine on Values, not on floats
+    assert step(2.0) == math.log(2.0)
+    with pytest.raises(ValueError, match=r"log needs a positive input, got -1\.0"):
+        step(-1.0)
+    with pytest.raises(ValueError, match="log needs a positive input"):
+        step.sum([2.0, -1.0])
+    with pytest.raises(ValueError, match=r"\.sum: argument x needs finite numbers, got nan"):
+        step.sum([2.0, math.nan])
+
+
+def test_a_sum_of_negative_zeros_is_zero_as_in_eager_mode() -> None:
+    a, b = Value(-2.0), Value(0.0)
+    for f in (lambda: al.total([a * b, -b]), lambda: al.dot([a], [b])):  # -0.0 terms
+        J = al.compile(f)()
+        assert math.copysign(1.0, J) == 1.0 == math.copysign(1.0, f().data)

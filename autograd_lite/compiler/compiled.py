@@ -9,40 +9,73 @@ code.
 The first call runs f on Values standing for its number arguments and records the
 graph (tape.py); the graph becomes straight-line Python (pycode.py) or fused NumPy
 (npcode.py), made from the same op rules as the engine (ruleexpr.py). Later calls
-replay that code on the new numbers and the parameters' current `.data`.
+replay that code on the new numbers and the leaves' current `.data`.
 
-When to trust a replay, and what happens otherwise:
+The promise. A call `step(*args)` is eager mode: it does what
 
-- The tape is kept per *signature*: the nesting of the arguments, which of them are
-  Values, and whether grad is enabled. A new signature is traced anew.
-- Each comparison of Values inside f (`if x > 0:`, `max(x, y)`, a loop `while x > eps:`)
-  is a guard, checked on every replay. If its outcome changes, `step(...)` traces again
-  (`step.traces` counts the traces); `step.sum` refuses samples that take different
-  branches, naming the comparison's file and line. ReLU, abs and the other kinks are
-  ops, not branches: they replay as inline conditionals and need no new trace.
+    out = f(*values); out.backward(); return out.data
+
+does, where `values` is args with each number replaced by a fresh `Value(x)` (inside f,
+number arguments are Values) and each Value as it is. The same J, and the same `.grad`
+on every leaf f reaches (leaves accumulate), to the last bit: the replay does eager
+mode's float operations in eager mode's order. Or the same type of exception, with every
+`.grad` as it was. The outcome depends on the arguments and on the leaves' `.data` and
+`.grad` only, never on the calls before (the one exception: the sign of a zero `.grad`
+set to −0.0 by hand). `step.sum(*columns)` is the eager Σᵢ f(args_i) to 1e-12 relative
+(NumPy adds the terms in another order), or the same type of exception, or a
+`BranchError` when the samples take different paths through f. A number argument must
+be what `Value(x)` takes (a finite real number, not a bool): else the TypeError or
+ValueError names the step and the argument by f's parameter name (`argument xs[1]`).
+
+What a replay checks, before it writes any `.grad`:
+
+- Each comparison of Values inside f (`if x > 0:`, `max(x, y)`, `while x > eps:`) is a
+  guard. If its outcome changes, `step(...)` traces again (`step.traces` counts the
+  traces); `step.sum` refuses samples that take different branches, naming the
+  comparison's file and line. ReLU, abs and the other kinks are ops, not branches:
+  they replay as inline conditionals and need no new trace.
+- An op the engine refused while f was traced, where f caught the error (`try:
+  z.log() except ValueError:`), is a guard too: "the engine refuses these inputs". A
+  call on inputs it accepts traces again.
+- Every op f made, used or not, is replayed with its domain check, and must give a
+  finite value: out of its domain, an overflow, a NaN, or a non-finite gradient, and
+  the call runs eagerly instead, which raises the engine's own error (naming the op),
+  applies its zero rule, or, under `detect_anomaly`, names the op and its line.
+- The leaves' data must be finite floats. Data set by hand to anything else (NaN, an
+  int, a bool, `np.float32`) makes the call run eagerly, which converts it or refuses
+  it, op by op, as eager mode does.
 - Ops under `no_grad` and `detach()` inside f replay their values and send no gradient.
-- A value out of an op's domain, an overflow, a NaN, or a non-finite gradient stops the
-  replay before any `.grad` changes, and the step is rerun eagerly: so errors are the
-  engine's own (naming the op), `detect_anomaly` names the op and the line that made
-  it, and the zero rule holds.
 
-What the guards cannot see (f must not do these, or must be compiled anew):
+What runs eagerly (f itself, on Values as above), on every call it concerns:
 
-- a Value read as a number (`x.data`, `x.item()`) and used in Python: that number is a
-  constant of the tape, as is any other non-Value that f captures (a global float);
+- a Value argument with history (the replay takes a Value argument as a leaf, so the
+  gradient would stop at it), a Value argument whose data is not a finite float, and a
+  Value passed as two arguments, or passed and also captured by f (its two leaf slots
+  would each write its gradient);
+- until `reset()`, a signature whose trace saw f catch an error the engine raised on
+  data that was not a finite float, or on something that is no number (no guard could
+  tell when f's path changes), and a signature whose f took another branch on the very
+  arguments it was traced on (it is not a function of its arguments alone).
+
+`step.eager_reason` says why the latest call ran eagerly, when the reason holds for
+later calls too (None after a replay); `fit` reads it.
+
+What no guard sees (f must not do these, or must be compiled anew):
+
+- a Value's number read into Python (`x.data`, `x.item()`, `Value(x.data)`): that
+  number is a constant of the tape, as is any other number f reads (a global float);
 - Values replaced rather than updated: the tape keeps the leaf Values it met, so
   assigning a new Value to `neuron.w[0]` is not seen (changing `.data` is);
 - a Value computed outside f from parameters: the replay recomputes it from their
   current data, where eager mode would reuse its old value;
-- side effects of f (printing, appending to a list) happen only when it is traced.
+- side effects of f (printing, appending to a list) happen only when it is traced or
+  runs eagerly.
 
-A Value passed as two arguments, or passed and also captured by f, runs eagerly (its two
-leaf slots would each write its gradient). So does a Value argument that has history (made
-by ops, not a leaf): the replay takes a Value argument as a leaf, so the gradient would
-stop at it, where eager mode carries it on to the Values it was made from.
-
-Inside f, number arguments are Values: use Value ops on them (`x.exp()`, not
-`math.exp(x)`); a number that shapes the computation (a count) belongs in a closure.
+Inside f, number arguments are Values, as in eager mode above: use Value ops on them
+(`x.exp()`, not `math.exp(x)`). `x == 1.0` is then an identity test, as for every Value
+(False), `bool(x)` is True and `int(x)` a TypeError, on every call, compiled or not. A
+number that shapes the computation (a count, a label to test) belongs in a closure:
+`fit` gives its loss the targets themselves that way (see training.py).
 """
 
 from __future__ import annotations
@@ -222,12 +255,12 @@ class Compiled:
     def _branch_error(self, tape: Tape, stale: Stale) -> BranchError:
         guard = tape.guards[stale.index]
         bad = [int(i) for i in stale.samples.nonzero()[0][:5]]
-        if guard.refusal:
+        if guard.error is not None:
             return BranchError(
                 f"step.sum: the samples take different branches at `{guard.describe(tape.names)}` "
-                f"({guard.site}): the engine refused those inputs when f was traced, and f "
-                f"caught its error; it accepts them for samples {bad}. One batch needs one "
-                "structure: call the step per sample"
+                f"({guard.site}): when f was traced, the engine raised that error, and f "
+                f"caught it; for samples {bad} it does not. One batch needs one structure: "
+                "call the step per sample"
             )
         return BranchError(
             f"step.sum: the samples take different branches at the comparison "

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from .repeats import Repeat, find_repeat
-from .ruleexpr import HELPERS, Code, accepts_code, assignment_lines, slope_code, sum_of
+from .ruleexpr import HELPERS, Code, assignment_lines, refusal_code, slope_code, sum_of
 from .tape import Fallback, Guard, Stale, Tape
 
 __all__ = [
@@ -205,9 +205,9 @@ def _forward_lines(tape: Tape, i: int, lifted: Lifted | None = None) -> list[str
 
 def guard_test(guard: Guard, codes: list[Code], numpy: bool = False) -> str:
     """The code of a guard's test (its operands' code given): the comparison, or "the
-    engine accepts op's inputs" for a refusal."""
-    if guard.refusal:
-        return accepts_code(guard.op, codes, numpy)
+    engine refuses op's inputs with the error it raised when f was traced"."""
+    if guard.error is not None:
+        return refusal_code(guard.op, codes, guard.error, numpy)
     left, right = (c if isinstance(c, str) else repr(c) for c in codes)
     return f"{left} {guard.op} {right}"
 

@@ -38,7 +38,7 @@ from ..core.codegen import FLOAT_NAMES, Rule
 from ..core.engine import OPS
 
 __all__ = [
-    "HELPERS", "NARY", "accepts_code", "domain_code", "slope_code", "sum_of", "value_code",
+    "HELPERS", "NARY", "domain_code", "refusal_code", "slope_code", "sum_of", "value_code",
 ]
 
 #: The constructs a rule may use; a new rule with anything else fails loudly, here.
@@ -99,16 +99,47 @@ def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | N
     return None if code == "True" else _filled(code, inputs)
 
 
-def accepts_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str:
-    """The code of "the engine accepts these inputs of op": they are in its domain, and
-    its value is finite (as `nary.apply` checks before it makes a node)."""
-    value = value_code(op, inputs, numpy)
-    domain = domain_code(op, inputs, numpy)
+def refusal_code(
+    op: str, inputs: Sequence[Code], error: type[BaseException], numpy: bool = False
+) -> str:
+    """The code of "the engine refuses these inputs of op with `error`", as `nary.apply`
+    checks them: the first of op's domain conditions that fails raises its own error;
+    if all hold, a value that is not finite raises OverflowError."""
+    conditions = [] if op in NARY else [
+        (_filled(_template(op, "condition", numpy, _pattern(inputs), k), inputs), d.error)
+        for k, d in enumerate(_rule(op).domain)
+    ]  # fmt: skip
+    both, negated = (_both_np, _not_np) if numpy else (_both, _not)
+    cases = []
+    holds = [c for c, _ in conditions]
+    for j, (condition, raised) in enumerate(conditions):
+        if raised is error:  # the conditions before hold, and this one fails
+            cases.append(functools.reduce(both, [*holds[:j], negated(condition)]))
+    if error is OverflowError:
+        value = value_code(op, inputs, numpy)
+        finite = f"_np.isfinite({value})" if numpy else f"_finite(({value},))"
+        cases.append(functools.reduce(both, [*holds, negated(finite)]))
+    if not cases:
+        return "False"
     if numpy:
-        finite = f"_np.isfinite({value})"
-        return finite if domain is None else f"_np.logical_and({domain}, {finite})"
-    finite = f"_finite(({value},))"  # the domain first: out of it, the value may raise
-    return finite if domain is None else f"({domain}) and {finite}"
+        return functools.reduce(lambda a, b: f"_np.logical_or({a}, {b})", cases)
+    return " or ".join(f"({c})" for c in cases)
+
+
+def _both(a: str, b: str) -> str:  # in order: out of the domain, the value may raise
+    return f"({a}) and ({b})"
+
+
+def _not(a: str) -> str:
+    return f"not ({a})"
+
+
+def _both_np(a: str, b: str) -> str:
+    return f"_np.logical_and({a}, {b})"
+
+
+def _not_np(a: str) -> str:
+    return f"_np.logical_not({a})"
 
 
 def assignment_lines(name: str, op: str, inputs: Sequence[Code], numpy: bool = False) -> list[str]:
@@ -158,6 +189,9 @@ def _template(
         return _rewrite(rule.slopes[k], names, numpy)
     # `b.__class__ is float` in the ** rule asks whether the second input is a constant
     kinds = {"a": pattern[0] is not None, "b": len(pattern) > 1 and pattern[1] is not None}
+    if part == "condition":  # the k-th condition of the domain, alone
+        assert k is not None
+        return _rewrite(rule.domain[k].condition, names, numpy, kinds)
     parts = [_rewrite(d.condition, names, numpy, kinds) for d in rule.domain]
     parts = [p for p in parts if p != "True"]
     if not parts:

@@ -109,9 +109,10 @@ class Guard:
     """Something f's path depended on, which every replay checks again:
 
     - a comparison of Values: `operands[0] op operands[1]` was `outcome` (op: < <= > >=);
-    - a refusal (`refusal=True`): the engine refused op (an op of engine.OPS) on these
-      operands, raising its error, and f caught it. "The engine accepts them" was False
-      (`outcome`): a replay where it accepts them would take f's other path.
+    - a refusal: the engine refused op (an op of engine.OPS) on these operands, raising
+      `error` (a domain's error, or OverflowError), and f caught it. "The engine refuses
+      them with that error" was True (`outcome`): on a replay where it does not, f
+      would take another path.
 
     The operands are entries (int) or constants (float); `after` is the entry after which
     they are all known."""
@@ -121,12 +122,12 @@ class Guard:
     outcome: bool
     site: str
     after: int
-    refusal: bool = False
+    error: type[BaseException] | None = None  # a refusal's error; None: a comparison
 
     def describe(self, names: Sequence[str]) -> str:
         shown = [names[x] if isinstance(x, int) else repr(x) for x in self.operands]
-        if self.refusal:
-            return f"{self.op}({', '.join(shown)})"
+        if self.error is not None:
+            return f"{self.op}({', '.join(shown)}) raises {self.error.__name__}"
         return f"{shown[0]} {self.op} {shown[1]}"
 
 
@@ -398,15 +399,18 @@ class _Builder:
         that must not be replayed: the guard could not tell when f's path changes."""
         if not any(isinstance(x, Value) for x in operands):
             return None
-        if not all(_plain(x.data if isinstance(x, Value) else x) for x in operands):
+        rule = OPS[op].rule
+        errors = {OverflowError, *(d.error for d in rule.domain)} if rule else {OverflowError}
+        plain = all(_plain(x.data if isinstance(x, Value) else x) for x in operands)
+        if not plain or type(error) not in errors:
             self.eager_reason = (
-                f"f caught the {type(error).__name__} that {op} raised on an input that is "
-                f"not a finite float ({error})"[:300]
+                f"f caught the {type(error).__name__} that {op} raised ({error}), on inputs a "
+                "guard cannot check"
             )
             return None
         refs = tuple(self.add(x) if isinstance(x, Value) else float(x) for x in operands)
         after = max(r for r in refs if isinstance(r, int))
-        return Guard(op, refs, False, site, after, refusal=True)
+        return Guard(op, refs, True, site, after, error=type(error))
 
     def tape(
         self, eager: list[Value], root: int, guards: list[Guard], signature: object,
