@@ -306,10 +306,16 @@ def _write_back(tape: Tape, leaves: list[int]) -> list[str]:
 
 def _leaves_with_gradient(tape: Tape) -> list[int]:
     """The leaf entries some gradient reaches (J itself, or an input of a backward op)."""
-    reached = {x for i in tape.backward for x in tape.entries[i].inputs if isinstance(x, int)}
-    if tape.entries[tape.root].kind == "leaf":
-        reached.add(tape.root)
-    return [i for i, e in enumerate(tape.entries) if e.kind == "leaf" and i in reached]
+    if "leaves with gradient" not in tape.cache:
+        entries = tape.entries
+        leaves = {i for i, e in enumerate(entries) if e.kind == "leaf"}
+        reached = {x for i in tape.backward for x in entries[i].inputs
+                   if x.__class__ is int and x in leaves}  # fmt: skip
+        if entries[tape.root].kind == "leaf":
+            reached.add(tape.root)
+        tape.cache["leaves with gradient"] = sorted(reached)
+    found: list[int] = tape.cache["leaves with gradient"]
+    return found
 
 
 # --- a sum over alike samples, as a loop ---------------------------------------------------

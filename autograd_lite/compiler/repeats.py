@@ -93,7 +93,7 @@ def _owners(tape: Tape, terms: list[int]) -> list[int] | None:
             if owner[j] >= 0:
                 return None
             owner[j] = k
-            stack.extend(x for x in entries[j].inputs if isinstance(x, int))
+            stack.extend([x for x in entries[j].inputs if x.__class__ is int])
     return owner
 
 

@@ -180,6 +180,13 @@ def flatten(
     numbers_out: list[float] = []
     values: list[Value] = []
 
+    def finite(items: Any, path: tuple[int, ...]) -> None:
+        """Refuses the first NaN or ±inf among items, floats all."""
+        if not _finite_sum(items):  # a NaN or ±inf among them (or a sum that overflows)
+            for k, item in enumerate(items):
+                if item - item != 0.0:
+                    _refuse(item, who, _where((*path, k), names))
+
     def walk(x: object, path: tuple[int, ...]) -> object:
         cls = x.__class__
         if cls is float:
@@ -190,14 +197,19 @@ def flatten(
         if cls is list or cls is tuple:
             items: Sequence[object] = x  # type: ignore[assignment]
             if all(item.__class__ is float for item in items):  # the common case, at once
-                floats = cast(Sequence[float], items)
-                total = sum(floats, 0.0)
-                if total - total != 0.0:  # a NaN or ±inf among them (or a sum that overflows)
-                    for k, item in enumerate(floats):
-                        if item - item != 0.0:
-                            _refuse(item, who, _where((*path, k), names))
+                finite(items, path)
                 numbers_out.extend(items)  # type: ignore[arg-type]
                 return (cls is tuple, len(items))
+            if _ROWS.issuperset(map(type, items)):  # a batch: lists of floats, at once
+                rows = cast(Sequence[Sequence[float]], items)
+                flat = list(itertools.chain.from_iterable(rows))
+                if _JUST_FLOAT.issuperset(map(type, flat)):
+                    if not _finite_sum(flat):
+                        for k, row in enumerate(rows):
+                            finite(row, (*path, k))
+                    numbers_out.extend(flat)
+                    shapes = [(row.__class__ is tuple, len(row)) for row in rows]
+                    return (cls is tuple, tuple(shapes))
             return (cls is tuple, tuple([walk(item, (*path, k)) for k, item in enumerate(items)]))
         if isinstance(x, Value):
             values.append(x)
@@ -212,6 +224,15 @@ def flatten(
 
     shape = tuple([walk(a, (i,)) for i, a in enumerate(args)])
     return (modes.is_grad_enabled(), shape), numbers_out, values
+
+
+_JUST_FLOAT = frozenset({float})
+_ROWS = frozenset({list, tuple})
+
+
+def _finite_sum(floats: Any) -> bool:
+    total = sum(floats, 0.0)
+    return bool(total - total == 0.0)  # NaN and ±inf give NaN
 
 
 def _where(path: tuple[int, ...], names: Sequence[str]) -> str:
