@@ -285,10 +285,12 @@ def _sources(step: al.Compiled) -> list[tuple[str, set[str]]]:
     `_` names: its gradients', and (NumPy) the fused units' (made by a Namer that knew
     the node names)."""
     tape: Tape = step._latest()
+    source = step.source
+    numpy = not tape.guards or step.f.__code__.co_argcount == 2
+    plan = _Plan(tape) if numpy else None  # (it names every node; a loop, only those it reads)
     node_names = set(tape.names)
-    found = [(step.source, {f"dJ_d{n}" for n in node_names})]
-    if not tape.guards or step.f.__code__.co_argcount == 2:
-        plan = _Plan(tape)
+    found = [(source, {f"dJ_d{n}" for n in node_names})]
+    if plan is not None:
         plan.forward()  # names the fused layers' weights and biases
         units = plan.namer.used - node_names - RESERVED - set(keyword.kwlist + keyword.softkwlist)
         allowed = units | {f"dJ_d{n}" for n in units | node_names}
@@ -309,8 +311,9 @@ def test_every_name_in_generated_code_is_a_node_or_starts_with_an_underscore() -
         step(*args)
         if step.f.__code__.co_argcount == 2 and not isinstance(args[1], list):
             step.sum([args[0], args[0]], [args[1], -args[1]])
+        sources = _sources(step)
         node_names = set(step._latest().names)
-        for source, allowed in _sources(step):
+        for source, allowed in sources:
             strays = {n for n in _names_in(source) - node_names - allowed if n[0] != "_"}
             assert not strays, f"names neither a node's nor the code's own: {strays}"
 

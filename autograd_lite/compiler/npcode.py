@@ -42,7 +42,7 @@ from ..core.engine import Value
 from .names import Namer
 from .pycode import compile_source, contribution, floats, guard_test
 from .ruleexpr import HELPERS, Code, assignment_lines, slope_code
-from .tape import RESERVED, Fallback, Stale, Tape
+from .tape import RESERVED, Fallback, Stale, Tape, name_entries
 
 __all__ = ["batch_function", "batch_source"]
 
@@ -63,6 +63,7 @@ class _Plan:
     """Which nodes fuse into which units, and the code of each unit, both ways."""
 
     def __init__(self, tape: Tape) -> None:
+        name_entries(tape)  # every node is a line of its own here
         self.tape = tape
         self.entries = tape.entries
         self.namer = Namer(RESERVED | set(tape.names))

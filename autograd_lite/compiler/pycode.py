@@ -50,7 +50,7 @@ from typing import Any
 
 from .repeats import Repeat, find_repeat
 from .ruleexpr import HELPERS, Code, assignment_lines, refusal_code, slope_code, sum_of
-from .tape import Fallback, Guard, Stale, Tape
+from .tape import Fallback, Guard, Stale, Tape, name_entries
 
 __all__ = [
     "compile_source", "contribution", "floats", "guard_test", "python_source", "replay_function",
@@ -105,6 +105,7 @@ def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], floa
     if "python" not in tape.cache:
         namespace = dict(_NAMESPACE)
         repeat = find_repeat(tape)
+        name_entries(tape, None if repeat is None else _read_by_loop(tape, repeat))
         if repeat is not None:
             namespace["_SLOTS"] = repeat.slots
             namespace["_GET"] = [operator.itemgetter(*s) if s else None for s in repeat.slots]
@@ -337,6 +338,12 @@ def _sample_inputs(tape: Tape, repeat: Repeat) -> str:
         lifted = [f"_c{j + 1}" for j in range(len(repeat.constants[0]))]
         lines.append(f"        {', '.join(lifted)}, = _CONST[_k]")
     return "\n".join(lines) or "        pass"
+
+
+def _read_by_loop(tape: Tape, repeat: Repeat) -> set[int]:
+    """The entries the loop's code names: the leaves, sample 0's, the sum, the chain."""
+    leaves = [i for i, e in enumerate(tape.entries) if e.kind == "leaf"]
+    return {*leaves, *repeat.body, repeat.total, *repeat.chain, tape.root}
 
 
 def _lifted_names(repeat: Repeat) -> Lifted:

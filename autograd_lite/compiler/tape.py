@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -36,7 +36,8 @@ from ..core.validation import real_number
 from .names import ACTIVATION_OPS, Namer, identifier, op_name
 
 __all__ = [
-    "Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "rebuild", "trace",
+    "Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "name_entries",
+    "rebuild", "trace",
 ]
 
 #: Names no other node may take: J, the root's. The generated code's own names (its
@@ -150,7 +151,8 @@ class Tape:
     #: J): eager mode makes them too, so a replay checks that they are finite.
     unused_ends: list[int] = field(default_factory=list)
 
-    names: list[str] = field(default_factory=list)  # each entry's identifier, set by trace
+    #: each entry's identifier ("" until name_entries gives it one)
+    names: list[str] = field(default_factory=list)
 
     def must_be_finite(self) -> list[int]:
         """The entries a replay checks are finite, so that it meets every overflow and NaN
@@ -328,14 +330,16 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
             ends = [builder.index[id(n)] for n in unused if id(n) not in inputs]
         else:  # the graph is all there is: its order serves as the tape's
             guards = []
-            for node in eager:
-                builder.enter(node)
-            root = len(builder.entries) - 1
+            index, entries, entry = builder.index, builder.entries, builder.entry
+            for node in eager:  # builder.enter, inline: a tape has thousands of nodes
+                index[id(node)] = len(entries)
+                entries.append(entry(node))
+            root = len(entries) - 1
         tape = builder.tape(eager, root, guards, signature, len(numbers_in), len(values_in))
         tape.eager_reason = builder.eager_reason
         tape.unused_ends = ends
-        _name(tape, *_argument_names(args, arg_names))
-    tape.names = [e.name for e in tape.entries]
+    tape.cache["argument names"] = _argument_names(args, arg_names)
+    tape.names = [""] * len(tape.entries)  # given by name_entries, as the code needs them
     return tape
 
 
@@ -380,11 +384,15 @@ class _Builder:
         self.entries.append(self.entry(node))
 
     def entry(self, node: Value) -> Entry:
+        edges = node.edges
+        if edges:  # an op, the common case, first; its inputs (node.inputs) as references
+            index = self.index
+            refs = tuple([x if x.__class__ is float else index[id(x)]
+                          for x in edges[: len(edges) >> 1]])  # fmt: skip
+            return Entry("op", node.op, refs, label=node.label)
         argument = self.arguments.get(id(node))
         if argument is not None:
             return Entry(argument[0], "", (), argument[1], node.label)
-        if node.edges:
-            return Entry("op", node.op, self.refs(node.inputs), label=node.label)
         hidden = self.hidden.get(id(node))
         if hidden is not None:
             kind = "detach" if hidden[1] == "detach" else "nograd"
@@ -441,10 +449,12 @@ class _Builder:
         receives: list[bool] = []
         samplewise: list[bool] = []
         for e in entries:
-            below = [i for i in e.inputs if isinstance(i, int)]
-            passes = e.kind == "op" and any(receives[i] for i in below)
-            receives.append(e.kind == "leaf" or passes)
-            samplewise.append(e.kind == "input" or any(samplewise[i] for i in below))
+            kind = e.kind
+            below = [i for i in e.inputs if i.__class__ is int]
+            receives.append(
+                kind == "leaf" or (kind == "op" and any(map(receives.__getitem__, below)))
+            )
+            samplewise.append(kind == "input" or any(map(samplewise.__getitem__, below)))
         # eager backward() visits the recorded graph in this order: so do we, so that every
         # gradient is summed in the same order, and comes out the same to the last bit
         backward = [self.index[id(n)] for n in reversed(eager)]
@@ -481,26 +491,37 @@ def _argument_names(args: Sequence[object], names: Sequence[str]) -> tuple[list[
     return number_names, value_names
 
 
-def _name(tape: Tape, number_names: list[str], value_names: list[str]) -> None:
-    """Gives every entry a unique identifier (see names.py)."""
-    namer = Namer(RESERVED)
+def name_entries(tape: Tape, wanted: Iterable[int] | None = None) -> None:
+    """Gives each entry of `wanted` (None: every entry) that has none a unique identifier
+    (see names.py), in entry order. A loop over samples names only the entries its code
+    reads (sample 0's, the leaves, the sum and what lies above it): naming the thousands
+    of others would be a tenth of the trace."""
     entries = tape.entries
-    for index, e in enumerate(entries):
+    if "namer" not in tape.cache:
+        tape.cache["namer"] = Namer(RESERVED)
+    namer: Namer = tape.cache["namer"]
+    number_names, value_names = tape.cache["argument names"]
+    for index in sorted(range(len(entries)) if wanted is None else set(wanted)):
+        e = entries[index]
+        if e.name:
+            continue
         if index == tape.root and e.kind not in ("input", "leaf"):
             e.name = "J"
-            continue
-        numbered = False
-        if e.label and identifier(e.label):
-            base = identifier(e.label)
-        elif e.kind == "input":
-            base = number_names[e.slot]
-        elif e.kind == "leaf":
-            base, numbered = (value_names[e.slot], False) if e.slot < tape.n_values else ("p", True)
         else:
-            base = _derived_name(e, entries)
-            numbered = not base
-            base = base or op_name(e.op)
-        e.name = namer.fresh(base, numbered)
+            numbered = False
+            if e.label and identifier(e.label):
+                base = identifier(e.label)
+            elif e.kind == "input":
+                base = number_names[e.slot]
+            elif e.kind == "leaf":
+                numbered = e.slot >= tape.n_values
+                base = "p" if numbered else value_names[e.slot]
+            else:
+                base = _derived_name(e, entries)
+                numbered = not base
+                base = base or op_name(e.op)
+            e.name = namer.fresh(base, numbered)
+        tape.names[index] = e.name
 
 
 def _derived_name(e: Entry, entries: list[Entry]) -> str:
