@@ -12,6 +12,7 @@ import random
 import time
 
 import matplotlib.pyplot as plt
+import tqdm.auto  # fit's progress bar, imported here: so the timings below leave its import out
 
 from autograd_lite.nn import data
 from autograd_lite.nn.losses import binary_cross_entropy_with_logits
