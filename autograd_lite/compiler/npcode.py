@@ -437,15 +437,24 @@ def batch(columns: tuple[object, ...], who: str, names: Sequence[str] = ()) -> B
                 f"{where[len(who) + 2 :]} has {array.size if array.ndim == 0 else len(array)}, "
                 f"not {n}"
             )
-        cells = array.reshape(n, -1)
-        finite = np.isfinite(cells)
-        if not finite.all():  # as Value(x) refuses it in eager mode
-            sample, cell = (int(i) for i in np.argwhere(~finite)[0])
-            bad = float(cells[sample, cell])
-            raise ValueError(f"{where} needs finite numbers, got {bad!r} in sample {sample}")
         arrays.append(array)
     n = len(arrays[0])
-    return Batch(n, np.concatenate([a.reshape(n, -1) for a in arrays], axis=1), arrays)
+    numbers = np.concatenate([a.reshape(n, -1) for a in arrays], axis=1)
+    if not np.isfinite(numbers).all():  # as Value(x) refuses it in eager mode
+        _refuse_non_finite(arrays, n, who, names)
+    return Batch(n, numbers, arrays)
+
+
+def _refuse_non_finite(arrays: list[Any], n: int, who: str, names: Sequence[str]) -> None:
+    """ValueError naming the first argument, and sample, holding a NaN or ±inf."""
+    for k, array in enumerate(arrays):
+        cells = array.reshape(n, -1)
+        finite = np.isfinite(cells)
+        if not finite.all():
+            sample, cell = (int(i) for i in np.argwhere(~finite)[0])
+            where = f"{who}: argument {names[k] if k < len(names) else f'#{k}'}"
+            bad = float(cells[sample, cell])
+            raise ValueError(f"{where} needs finite numbers, got {bad!r} in sample {sample}")
 
 
 def _numbers(column: object, where: str) -> Any:

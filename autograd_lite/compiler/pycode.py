@@ -17,10 +17,12 @@ Every line comes from the op's rule in engine.OPS (see ruleexpr.py), and the bac
 lines visit the nodes in the order `backward()` does and add in the same order, so the
 numbers come out as eager mode's, to the last bit.
 
-What the straight line leaves out it checks: each guard (a comparison f made) raises
-`Stale` when its outcome changes; a value out of an op's domain, or a non-finite value or
-gradient, raises `Fallback` before any `.grad` is written (the caller then reruns the step
-eagerly, which raises the engine's error or applies its zero rule).
+What the straight line leaves out it checks: each guard (a comparison f made, or an op
+that refused its inputs while f caught the error) raises `Stale` when its outcome
+changes; a leaf whose data is not a finite float, a value out of an op's domain, or a
+non-finite value or gradient, raises `Fallback` before any `.grad` is written (the caller
+then reruns the step eagerly, which raises the engine's error, applies its zero rule, or
+converts the data as eager mode does).
 
 The variables are the nodes' names (names.py) and their gradients' (`dJ_d` + name);
 every other name the code uses is its own and starts with `_` (`_L`, the leaves; `_k`, the

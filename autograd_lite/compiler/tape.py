@@ -12,11 +12,13 @@ inputs, with what the replay needs to know of each:
   it sends no gradient;
 - `detach`: `x.detach()`: the value of x, no gradient.
 
-Beside the entries the tape keeps its guards: every comparison of Values f made, with
-its outcome and the file:line that made it. A replay checks each guard as soon as its
-operands are known; a changed outcome means f would take another branch, so the tape is
-stale. `signature` (the nesting of the arguments, which of them are Values, and the
-grad mode) is the key a tape is valid for.
+Beside the entries the tape keeps its guards: every comparison of Values f made, and
+every op that refused its inputs while f caught the error, with its outcome and the
+file:line that made it. A replay checks each guard as soon as its operands are known; a
+changed outcome means f would take another path, so the tape is stale. The entries hold
+every node f made, also those it did not use: eager mode makes them, and an op among them
+may leave its domain. `signature` (the nesting of the arguments, which of them are
+Values, and the grad mode) is the key a tape is valid for.
 """
 
 from __future__ import annotations
