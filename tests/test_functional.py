@@ -352,6 +352,21 @@ def test_grad_names_an_argnum_out_of_range(argnum: int) -> None:
         al.grad(lambda x, y: x * y, argnums=(0, argnum))(1.0, 2.0)
 
 
+@pytest.mark.parametrize("argnums", [(0, -2), (-1, 1), (1, -1, 0)])
+def test_grad_refuses_argnums_that_name_an_argument_twice_once_negatives_are_read(
+    argnums: tuple[int, ...],
+) -> None:
+    # as torch.func: -2 of two arguments is argument 0, so (0, -2) lists it twice
+    with pytest.raises(ValueError, match=r"lists an argument twice .* must be unique"):
+        al.grad(lambda x, y: x * y * y, argnums=argnums)(2.0, 4.0)
+    with pytest.raises(ValueError, match="unique"):
+        al.grad(lambda x, y: x * y, argnums=(1, 1))
+    with pytest.raises(TypeError, match="argnums must be an int or a sequence of ints"):
+        al.grad(lambda x, y: x * y, argnums=True)  # type: ignore[arg-type]
+    dx, dy = al.grad(lambda x, y: x * y * y, argnums=(0, -1))(2.0, 4.0)
+    assert (dx.data, dy.data) == (16.0, 16.0)
+
+
 def test_grad_of_an_unused_argument_is_zero() -> None:
     assert al.grad(lambda x, y: y * y, argnums=0)(1.0, 2.0).data == 0.0
 

@@ -38,7 +38,15 @@ from typing import Any
 from ..core.engine import OPS, dot_inputs, dot_local_grads, dot_value
 from ..core.rules import FLOAT_NAMES, Rule
 
-__all__ = ["HELPERS", "NARY", "domain_code", "local_grad_code", "sum_of", "value_code"]
+__all__ = [
+    "HELPERS",
+    "NARY",
+    "domain_code",
+    "local_grad_code",
+    "refusal_code",
+    "sum_of",
+    "value_code",
+]
 
 #: The constructs a rule may use; a new rule with anything else fails loudly, here.
 _ALLOWED = (
@@ -100,6 +108,49 @@ def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | N
     return None if code == "True" else _filled(code, inputs)
 
 
+def refusal_code(
+    op: str, inputs: Sequence[Code], error: type[BaseException], numpy: bool = False
+) -> str:
+    """The code of "the engine refuses these inputs of op with `error`", as `nary.apply`
+    checks them: the first of op's domain conditions that fails raises its own error;
+    if all hold, a value that is not finite raises OverflowError."""
+    conditions = [] if op in NARY else [
+        (_filled(_template(op, "condition", numpy, _pattern(inputs), k), inputs), d.error)
+        for k, d in enumerate(_rule(op).domain)
+    ]  # fmt: skip
+    both, negated = (_both_np, _not_np) if numpy else (_both, _not)
+    cases = []
+    holds = [c for c, _ in conditions]
+    for j, (condition, raised) in enumerate(conditions):
+        if raised is error:  # the conditions before hold, and this one fails
+            cases.append(functools.reduce(both, [*holds[:j], negated(condition)]))
+    if error is OverflowError:
+        value = value_code(op, inputs, numpy)
+        finite = f"_np.isfinite({value})" if numpy else f"_finite(({value},))"
+        cases.append(functools.reduce(both, [*holds, negated(finite)]))
+    if not cases:
+        return "False"
+    if numpy:
+        return functools.reduce(lambda a, b: f"_np.logical_or({a}, {b})", cases)
+    return " or ".join(f"({c})" for c in cases)
+
+
+def _both(a: str, b: str) -> str:  # in order: out of the domain, the value may raise
+    return f"({a}) and ({b})"
+
+
+def _not(a: str) -> str:
+    return f"not ({a})"
+
+
+def _both_np(a: str, b: str) -> str:
+    return f"_np.logical_and({a}, {b})"
+
+
+def _not_np(a: str) -> str:
+    return f"_np.logical_not({a})"
+
+
 def assignment_lines(name: str, op: str, inputs: Sequence[Code], numpy: bool = False) -> list[str]:
     """The forward line `name = <op's value>`, after a check of op's domain if it has one
     (outside it, the replay raises `Fallback` and the step runs eagerly)."""
@@ -147,6 +198,9 @@ def _template(
         return _rewrite(rule.local_grads[k], names, numpy)
     # `b.__class__ is float` in the ** rule asks whether the second input is a constant
     kinds = {"a": pattern[0] is not None, "b": len(pattern) > 1 and pattern[1] is not None}
+    if part == "condition":  # the k-th condition of the domain, alone
+        assert k is not None
+        return _rewrite(rule.domain[k].condition, names, numpy, kinds)
     parts = [_rewrite(d.condition, names, numpy, kinds) for d in rule.domain]
     parts = [p for p in parts if p != "True"]
     if not parts:
@@ -283,12 +337,13 @@ class _ToNumpy(ast.NodeTransformer):
 
 
 def _plus(terms: Iterable[str]) -> str:
-    """Σ terms, added as the engine's sum adds them (`sum(terms, 0.0)`)."""
+    """Σ terms, added as the engine's sum adds them (`sum(terms, 0.0)`): from 0.0, which
+    is no idle term: it makes a sum of −0.0s 0.0, as eager mode has it."""
     terms = list(terms)
     if not terms:
         return "0.0"
     if _SUM_IS_PLAIN and len(terms) <= 100:  # the same additions, in the same order
-        return " + ".join(terms)
+        return " + ".join(["0.0", *terms])
     return f"_sum(({', '.join(terms)},), 0.0)"  # a flat tuple: no deep nesting to compile
 
 

@@ -12,8 +12,8 @@ Each call records its own graph, whatever the caller's mode: inside `no_grad` to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
 
 from .engine import OPS, Value, propagate, topological_order
 from .modes import enable_grad
@@ -159,14 +159,17 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
     So `grad(lambda y: x * y)(x)` is x (f's own x is a constant to it), and gradients of
     gradients come out right (no "perturbation confusion").
     """
-    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if len(set(positions)) != len(positions):
-        raise ValueError(f"grad: argnums {argnums!r} lists an argument twice")
+    single = isinstance(argnums, int) and not isinstance(argnums, bool)
+    listed = (argnums,) if isinstance(argnums, int) and single else _argnums(argnums)
+    _unique(listed, listed, argnums)
 
     def gradient(*args: float | Value) -> Any:
-        for p in positions:
+        for p in listed:
             if not -len(args) <= p < len(args):
                 raise IndexError(f"grad: argnum {p} is out of range for {len(args)} arguments")
+        # as torch.func: -1 is the last argument, so (0, -2) of two arguments lists 0 twice
+        positions = tuple(p % len(args) for p in listed)
+        _unique(positions, listed, argnums)
         with enable_grad():
             # numbers become Values (constants, unless differentiated); Values stay as given
             values = [a if isinstance(a, Value) else Value(real_number(a, "grad")) for a in args]
@@ -174,9 +177,29 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
             for p, variable in zip(positions, variables):
                 values[p] = variable
             grads = gradients_as_values(single_value(f(*values), "grad"), variables)
-        return grads[0] if isinstance(argnums, int) else tuple(grads)
+        return grads[0] if single else tuple(grads)
 
     return gradient
+
+
+def _argnums(argnums: object) -> tuple[int, ...]:
+    """argnums as a tuple of ints, or a TypeError naming it (a bool is no position)."""
+    try:
+        listed: tuple[object, ...] = tuple(cast(Iterable[object], argnums))
+    except TypeError:
+        listed = (None,)
+    if not all(isinstance(p, int) and not isinstance(p, bool) for p in listed):
+        raise TypeError(f"grad: argnums must be an int or a sequence of ints, got {argnums!r:.60}")
+    return cast(tuple[int, ...], listed)
+
+
+def _unique(positions: tuple[int, ...], listed: tuple[int, ...], argnums: object) -> None:
+    """ValueError if two of argnums name the same argument (after -1 is read as the last)."""
+    if len(set(positions)) != len(positions):
+        same = "" if positions == listed else f" (as positions: {positions})"
+        raise ValueError(
+            f"grad: argnums {argnums!r:.60} lists an argument twice{same}; argnums must be unique"
+        )
 
 
 def single_value(out: object, who: str) -> Value:

@@ -33,6 +33,7 @@ __all__ = [
     "no_grad",
     "remember_creation_site",
     "settle",
+    "slow_path",
 ]
 
 
@@ -73,9 +74,9 @@ current: Callable[[], Mode] = _chain.get
 
 
 @contextlib.contextmanager
-def _block(record: bool | None, anomaly: bool | None) -> Iterator[None]:
+def _block(record: bool | None, anomaly: bool | None, always: bool = False) -> Iterator[None]:
     outer = _chain.get()
-    if outer is DEFAULT and record is not False and not anomaly:
+    if outer is DEFAULT and record is not False and not anomaly and not always:
         yield  # enable_grad with no block in force changes nothing: ops stay on the fast path
         return
     block = Mode(outer, record, anomaly)
@@ -107,6 +108,13 @@ def detect_anomaly() -> contextlib.AbstractContextManager[None]:
     """Inside, `backward()` raises FloatingPointError at the first non-finite gradient,
     naming the op and the file:line of the code that made that node."""
     return _block(record=None, anomaly=True)
+
+
+def slow_path() -> contextlib.AbstractContextManager[None]:
+    """Inside, the modes are as outside, but every op makes its node through the engine's
+    `nary.node`, as under any block, not inline: al.compile traces f inside it, so that it
+    sees every node f makes (see tracehook.py)."""
+    return _block(record=None, anomaly=None, always=True)
 
 
 def settle() -> Mode:

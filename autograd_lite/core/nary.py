@@ -32,14 +32,19 @@ def apply(op_name: str, *operands: object) -> Value:
     derivatives, and take no gradient.
     """
     op = OPS[op_name]
-    inputs = tuple(x if isinstance(x, Value) else _constant(x, op_name) for x in operands)
-    numbers = tuple(
-        _data(x, op_name, k) if isinstance(x, Value) else x for k, x in enumerate(inputs)
-    )
-    op.check_domain(*numbers, *inputs)
-    out = op.forward(*numbers)
-    if out - out != 0.0:
-        raise OverflowError(f"{op_name} overflows: inputs {list(numbers)} give {out!r}")
+    try:
+        inputs = tuple(x if isinstance(x, Value) else _constant(x, op_name) for x in operands)
+        numbers = tuple(
+            _data(x, op_name, k) if isinstance(x, Value) else x for k, x in enumerate(inputs)
+        )
+        op.check_domain(*numbers, *inputs)
+        out = op.forward(*numbers)
+        if out - out != 0.0:
+            raise OverflowError(f"{op_name} overflows: inputs {list(numbers)} give {out!r}")
+    except Exception as error:
+        if tracehook.tracing:  # al.compile: f may catch it, and take a path that depends on it
+            tracehook.refused(op_name, operands, error)
+        raise
     return node(out, op_name, (*inputs, *op.local_grads(out, *numbers)))
 
 
@@ -55,8 +60,8 @@ def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
         out.op, out.edges = op, edges
     else:
         out.op, out.edges = "", ()
-        if tracehook.tracing:  # al.compile replays the value of a no_grad op too
-            tracehook.unrecorded(out, op, edges)
+    if tracehook.tracing:  # al.compile replays no_grad ops too, and checks unused ones
+        tracehook.made(out, op, edges)
     if mode is not modes.DEFAULT and mode.setting("anomaly"):
         modes.remember_creation_site(out)
     return out

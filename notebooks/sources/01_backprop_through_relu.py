@@ -270,7 +270,7 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 #
 # | by hand (section 2) | generated line(s) |
 # |---|---|
-# | $z^{(2)}_1 = \Theta^{(2)}_{11} a^{(1)}_1 + \Theta^{(2)}_{12} a^{(1)}_2 + b^{(2)}_1$ | `z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1` |
+# | $z^{(2)}_1 = \Theta^{(2)}_{11} a^{(1)}_1 + \Theta^{(2)}_{12} a^{(1)}_2 + b^{(2)}_1$ | `z2_1 = 0.0 + Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1` |
 # | $\partial J/\partial a^{(3)}_1 = a^{(3)}_1 - y_1$ | `sub1 = a3_1 - y_1`; `dJ_dpow1 = dJ_dmul1 * 0.5` $= \tfrac12$; `dJ_dsub1 = dJ_dpow1 * (2.0 * _power(sub1, 1.0))` $= \tfrac12 \cdot 2 \cdot (a^{(3)}_1 - y_1)$; `dJ_da3_1 = dJ_dsub1` |
 # | $\delta^{(3)}_1 = \left(a^{(3)}_1 - y_1\right) g'\!\left(z^{(3)}_1\right)$ | `dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)` |
 # | $\left(\Theta^{(3)\top}\delta^{(3)}\right)_2 = \Theta^{(3)}_{22}\,\delta^{(3)}_2 + \Theta^{(3)}_{12}\,\delta^{(3)}_1$ | `dJ_da2_2 = 0.0`, then `dJ_da2_2 += dJ_dz3_2 * Θ3_22` and `dJ_da2_2 += dJ_dz3_1 * Θ3_12` |
@@ -279,6 +279,8 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 # | $\partial J/\partial b^{(2)}_1 = \delta^{(2)}_1$ | `dJ_db2_1 += dJ_dz2_1` |
 # | a closed gate sends nothing: $\delta^{(2)}_2 = 0$ | `dJ_dz2_2 = dJ_da2_2 * (1.0 if z2_2 > 0.0 else 0.0)`, then `if dJ_dz2_2:  # a zero gradient sends nothing` |
 #
+# A sum starts from `0.0`, as the engine's `sum(terms, 0.0)` does: that start is not idle, it
+# makes a sum of −0.0s come out 0.0, so the generated code gives eager mode's bits even there.
 # The sum over the two outputs in $\Theta^{(3)\top}\delta^{(3)}$ is the two `+=` lines into
 # `dJ_da2_2`, one for each use of $a^{(2)}_2$; a leaf's variable starts from its `.grad` and
 # gets one `+=` per use as well. The code is the same for every input: the gates are conditional
@@ -291,7 +293,7 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 # %%
 QUOTED = [  # the generated lines quoted above
     "dJ_dJ = 1.0",
-    "z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1",
+    "z2_1 = 0.0 + Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1",
     "sub1 = a3_1 - y_1",
     "dJ_dpow1 = dJ_dmul1 * 0.5",
     "dJ_dsub1 = dJ_dpow1 * (2.0 * _power(sub1, 1.0))",
