@@ -58,6 +58,7 @@ from .style import CURRENT, LegendItem, escape, line_swatch, number
 __all__ = [
     "backward_frames",
     "frame_images",
+    "frame_paths",
     "frame_player",
     "frame_strip",
     "replay_gradients",
@@ -249,21 +250,32 @@ def save_frames(
     the count needs) in `directory`, created if missing.
 
     Every image is drawn before the first file is written, and each file is written
-    atomically, so a dot failure writes nothing. Files of an earlier, longer film are
-    left alone. ValueError for a bad fmt, or a `directory` that exists and is not a
+    atomically (`atomic.write_bytes`), so a dot failure writes nothing. Every frame's
+    path is checked before anything is drawn: one that exists and is not a regular file
+    (a device, a FIFO, a directory, directly or through a symlink) raises
+    atomic.NotARegularFileError and nothing is written. Files of an earlier, longer film
+    are left alone. ValueError for a bad fmt, or a `directory` that exists and is not a
     directory.
     """
     format_for(f"frame.{fmt}")  # a bad format fails before any drawing
     folder = Path(directory)
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"save_frames: {str(folder)!r} exists and is not a directory")
+    paths = frame_paths(folder, len(frames), fmt)
     images = frame_images(frames, fmt, portable=portable, timeout=timeout)
     folder.mkdir(parents=True, exist_ok=True)
-    digits = len(str(len(images)))
-    return [
-        atomic.write_bytes(folder / f"frame_{k:0{digits}d}.{fmt}", image)
-        for k, image in enumerate(images, start=1)
-    ]
+    return [atomic.write_bytes(path, image) for path, image in zip(paths, images)]
+
+
+def frame_paths(directory: str | os.PathLike[str], count: int, fmt: str) -> list[Path]:
+    """The files save_frames writes for `count` frames: frame_1.png … or frame_01.png …,
+    once each is checked (`atomic.check_target`): NotARegularFileError for one that
+    exists and is not a regular file."""
+    digits = len(str(count))
+    paths = [Path(directory) / f"frame_{k:0{digits}d}.{fmt}" for k in range(1, count + 1)]
+    for path in paths:
+        atomic.check_target(path)
+    return paths
 
 
 _SVG_SIZE = re.compile(rb'<svg[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"')
