@@ -116,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _run(args)
     except (ValueError, OSError) as error:
-        print(f"autograd-lite {args.command}: {describe(error)}", file=sys.stderr)
+        line = describe(error)
+        line = line.removeprefix(f"{args.command}: ")  # run_demo's errors name it too
+        print(f"autograd-lite {args.command}: {line}", file=sys.stderr)
         return 2
     except RenderError as error:  # GraphvizNotFound, dot failing, or dot past its timeout
         print(f"autograd-lite {args.command}: {error}", file=sys.stderr)

@@ -23,7 +23,10 @@ def check_run_args(steps: object, seed: object, out: object, progress: object, n
     if not isinstance(progress, bool):
         raise ValueError(f"{name} progress must be True or False, got {progress!r}")
     if Path(out).exists() and not Path(out).is_dir():
-        raise OSError(f"{name}: --out {str(out)!r} exists and is not a directory")
+        raise OSError(
+            f"{name}: --out {str(out)!r} exists and is not a directory: give a folder (made if "
+            "missing)"
+        )
     return Path(out)
 
 
