@@ -41,6 +41,14 @@ Operand = Union["Value", float]
 LEAKY_SLOPE = 0.01
 
 
+# micrograd code calls o._backward() (one node's step) or sets it to define an op.
+_NO_BACKWARD_CLOSURE = (
+    "Value has no _backward: there is no per-node backward here (a node stores its local "
+    "derivatives, local_grads, instead of a closure); o.backward() runs the whole pass, "
+    "from o down to every leaf; to define an op, build it from the existing ops"
+)
+
+
 class Value(ValueOps):
     """A scalar that remembers how it was made.
 
@@ -95,6 +103,16 @@ class Value(ValueOps):
 
     _prev = property(lambda self: set(self.parents), doc="micrograd's name: the parents")
     _op = property(lambda self: self.op, doc="micrograd's name for op")
+
+    @property
+    def _backward(self) -> None:
+        """micrograd's per-node closure, which this engine does not have: AttributeError
+        saying so, and what to call instead."""
+        raise AttributeError(_NO_BACKWARD_CLOSURE)
+
+    @_backward.setter
+    def _backward(self, function: object) -> None:
+        raise AttributeError(_NO_BACKWARD_CLOSURE)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label is not None else ""
