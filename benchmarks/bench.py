@@ -62,6 +62,7 @@ import compiled_bench
 import micrograd_compat
 from handwritten import HandwrittenMLP
 
+from autograd_lite.atomic import write_bytes
 from autograd_lite.core import nary
 from autograd_lite.core.collector import no_gc
 from autograd_lite.core.engine import Value
@@ -779,9 +780,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(report))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "bench.json"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # then replaced: atomic
-    temporary.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    os.replace(temporary, path)
+    text = json.dumps(report, indent=1, ensure_ascii=False) + "\n"
+    write_bytes(path, text.encode("utf-8"))  # all or nothing, and never onto a device
     print(f"\nwrote {path} ({report['seconds']:.0f} s)")
     failed = any(t["status"] == "FAIL" for t in report["targets"])
     return 1 if args.check and failed and not args.quick else 0

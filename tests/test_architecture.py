@@ -108,6 +108,11 @@ def test_no_function_in_the_package_is_over_60_lines() -> None:
                 assert length <= 60, f"{path.relative_to(PACKAGE)}: {node.name} is {length} lines"
 
 
+def test_the_engine_is_read_in_one_sitting() -> None:
+    lines = (PACKAGE / "core" / "engine.py").read_text("utf-8").count("\n")
+    assert lines <= 300, f"core/engine.py is {lines} lines; a learner reads it in one sitting"
+
+
 def test_the_old_flat_paths_of_the_public_modules_still_import() -> None:
     from autograd_lite.losses import half_squared_error
     from autograd_lite.optim import SGD

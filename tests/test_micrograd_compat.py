@@ -637,3 +637,12 @@ def test_the_benchmark_says_which_rows_it_skips_without_the_sdist(
         row = lines.index(next(line for line in lines if line.startswith(f"{name}: ")))
         assert lines[row + 1].startswith("  SKIPPED: micrograd 0.1.0's source distribution is")
         assert "Run `make test` (or `make bench`)" in lines[row + 1]
+
+
+def test_backward_closure_of_micrograd_says_there_is_none_and_what_to_call() -> None:
+    o = Value(2.0) * Value(3.0)
+    with pytest.raises(AttributeError, match=r"no per-node.*o\.backward\(\) runs the whole"):
+        o._backward()
+    with pytest.raises(AttributeError, match="no per-node backward"):
+        o._backward = lambda: None
+    assert o.data == 6.0 and o.grad == 0.0

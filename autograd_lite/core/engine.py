@@ -31,24 +31,28 @@ Operand = Union["Value", float]  # an op's input: a Value (it gets a gradient), 
 NEGATIVE_SLOPE = 0.01
 
 
+def micrograd_has_no_backward(*_: object) -> None:
+    """micrograd's `o._backward`, which a node here has not: it says so, and what to call."""
+    raise AttributeError(
+        "Value has no _backward: there is no per-node backward here (a node keeps its "
+        "local_grads, not a closure); o.backward() runs the whole pass, from o to every leaf"
+    )
+
+
 class Value(generated.ValueOps):
     """A scalar that remembers how it was made.
 
     `data` is a finite float. `grad` is ∂root/∂self after `root.backward()`. `op` names
     the op that made it ("" for a leaf), `inputs` are that op's inputs (Values, or floats
     for constants, in order, repeats kept: `a*a` has `a` twice), and `local_grads[i]` is
-    ∂self/∂inputs[i], computed in the forward pass. Both live in one tuple, `edges` =
-    (*inputs, *local_grads) (one tuple, not two, saves 40 bytes). The ops (`+ - * / **`,
-    `exp`, `relu`, …, and `< <= > >=` on `data`) come from `ValueOps`, generated from
-    RULES. `==` and `hash` are identity, so Values can key dicts and sets."""
+    ∂self/∂inputs[i], computed in the forward pass, both in one tuple (40 bytes less than
+    two), `edges` = (*inputs, *local_grads). The ops (`+ - * / **`, `exp`, `relu`, …, and
+    `< <= > >=` on `data`) come from `ValueOps`, generated from RULES. `==` and `hash`
+    are identity, so Values can key dicts and sets."""
 
     __slots__ = ("__weakref__", "data", "edges", "grad", "label", "op")
 
-    data: float
-    grad: float
-    label: str | None
-    op: str
-    edges: tuple[Any, ...]
+    edges: tuple[Any, ...]  # the others' types are their __init__'s
 
     def __init__(self, data: float, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):
@@ -82,13 +86,13 @@ class Value(generated.ValueOps):
 
     _prev = property(lambda self: set(self.parents), doc="micrograd's name: the parents")
     _op = property(lambda self: self.op, doc="micrograd's name for op")
+    _backward = property(micrograd_has_no_backward, micrograd_has_no_backward)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label is not None else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    def item(self) -> float:
-        """The number: `data`, as PyTorch's `tensor.item()`."""
+    def item(self) -> float:  # PyTorch's tensor.item(): the number
         return self.data
 
     def __float__(self) -> float:
@@ -100,7 +104,7 @@ class Value(generated.ValueOps):
             f"number {self.data!r}"
         )
 
-    def __pos__(self) -> Value:
+    def __pos__(self) -> Value:  # +x is x: no node
         return self
 
     def detach(self) -> Value:
@@ -185,8 +189,7 @@ def dot_value(ws: Sequence[Any], xs: Sequence[Any], b: Any = None, total: Any = 
 
 
 def dot_edges(ws: Sequence[Any], xs: Sequence[Any], b: Any, w: Any, x: Any) -> tuple[Any, ...]:
-    """A dot node's edges: its inputs ws, xs (and b, if not None), then their local
-    derivatives, from the numbers w and x: ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1."""
+    """A dot node's edges: inputs ws, xs (b), then ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ (∂z/∂b = 1)."""
     return (*ws, *xs, *x, *w) if b is None else (*ws, *xs, b, *x, *w, 1.0)
 
 
@@ -215,11 +218,9 @@ OPS: dict[str, Op] = {
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every Value below root, each after all of its inputs; root last.
-
-    An iterative depth-first search (no recursion, so a chain of a million nodes is
-    fine) that visits inputs in order, so the same graph gives the same order.
-    """
+    """Every Value below root, each after all of its inputs; root last. An iterative
+    depth-first search (no recursion, so a chain of a million nodes is fine) that visits
+    inputs in order, so the same graph gives the same order."""
     order: list[Value] = []
     seen = {root}
     path = [root]  # the nodes being visited, and the inputs each has still to visit
@@ -286,9 +287,8 @@ def _propagate_carefully(node: Any, grad: Any, checked: bool) -> None:
             continue
         term = local * grad
         old = x.grad
-        # In a gradient graph (Values) the first term is kept: 0.0 + term would be a node.
         first = term.__class__ is not float and old.__class__ is float and old == 0.0
-        new_grad = term if first else old + term
+        new_grad = term if first else old + term  # a Value term kept: 0.0 + term is a node
         if checked and not math.isfinite(new_grad):
             # Check the sum, not just the term: finite terms can add up to inf. The bad
             # value is not stored, so the gradients show where backward stopped.

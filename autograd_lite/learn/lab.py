@@ -189,8 +189,7 @@ class Comparison:
         `first_divergence.frame` is at the first node the variant gets wrong."""
         from .. import viz
 
-        frames: list[graphviz.Digraph] = viz.backward_frames(self.root, params=self.params)
-        return frames
+        return list(viz.backward_frames(self.root, params=self.params))
 
     def caption(self) -> str:
         """The player's sentence: where the variant first goes wrong, and why."""

@@ -56,7 +56,9 @@ Input = float | Value
 def check_activation(name: object, where: str = "activation") -> str:
     """name, if it is one of ACTIVATIONS; else ValueError listing the valid names."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"unknown {where} {name!r}: valid names are {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown {where} {name!r:.60}: valid names are {', '.join(ACTIVATIONS)}"
+        )
     return name
 
 

@@ -4,8 +4,9 @@ Each concern lives in its own module; this one only gathers their public names:
 
   graph.py      draw_graph, save_graph: the computation graph below a Value
   network.py    draw_network: an MLP drawn the textbook way
-  frames.py     backward_frames, frame_images, frame_strip, frame_player, save_frames:
-                the backward pass, node by node
+  frames.py     backward_frames (a BackwardFrames sequence, drawn on demand),
+                frame_images, frame_strip, frame_player, save_frames: the backward
+                pass, node by node
   rendering.py  render, image_bytes, PortableFigure, TimedDigraph: running Graphviz's
                 `dot`, with a timeout (files are written all or nothing by
                 atomic.write_bytes)
@@ -23,7 +24,14 @@ draw.
 
 from __future__ import annotations
 
-from .frames import backward_frames, frame_images, frame_player, frame_strip, save_frames
+from .frames import (
+    BackwardFrames,
+    backward_frames,
+    frame_images,
+    frame_player,
+    frame_strip,
+    save_frames,
+)
 from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph, save_graph
 from .network import MAX_UNITS_PER_LAYER, draw_network
 from .rendering import (
@@ -44,6 +52,7 @@ __all__ = [
     "FORMATS",
     "MAX_UNITS_PER_LAYER",
     "RANKDIRS",
+    "BackwardFrames",
     "GraphvizNotFound",
     "PortableFigure",
     "RenderError",

@@ -25,6 +25,7 @@ from typing import Protocol
 
 import graphviz
 
+from .. import atomic
 from ..core import engine
 from ..core.engine import Value
 from ..core.validation import whole_number
@@ -457,8 +458,10 @@ def save_graph(
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Path:
     """The path written: `draw_graph(root, ...)` rendered to SVG, PNG or PDF (by suffix),
-    atomically; `portable=True` for text as shapes (see `rendering.render`)."""
+    atomically; `portable=True` for text as shapes (see `rendering.render`). A path that
+    exists and is not a regular file raises atomic.NotARegularFileError before any drawing."""
     format_for(path)  # a bad suffix fails before any drawing
+    atomic.check_target(path)
     graph = draw_graph(
         root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params
     )

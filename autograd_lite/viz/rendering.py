@@ -185,12 +185,15 @@ def render(
     `portable=True` draws text as shapes (SVG) or at 2× resolution (PNG), so the image
     looks the same on every machine (see the module docstring). The file is written
     atomically (`atomic.write_bytes`), creating missing parent directories: a failure
-    leaves any old file as it was. Raises GraphvizNotFound, saying how to install
-    Graphviz, when `dot` is not on PATH (the DOT text is still `graph.source`), and
-    RenderError when dot fails or takes longer than `timeout` seconds (None: no limit).
+    leaves any old file as it was, and a path that exists and is not a regular file (a
+    device, a FIFO, a directory, directly or through a symlink) raises
+    atomic.NotARegularFileError before dot runs. Raises GraphvizNotFound, saying how to
+    install Graphviz, when `dot` is not on PATH (the DOT text is still `graph.source`),
+    and RenderError when dot fails or takes longer than `timeout` seconds (None: no limit).
     """
     path = Path(path)
     fmt = format_for(path)
+    atomic.check_target(path)  # refused before dot runs; write_bytes checks again
     image = image_bytes(graph, fmt, portable=portable, timeout=timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic.write_bytes(path, image)

@@ -73,7 +73,7 @@ def run_regression(
     4. Also: a leaky ReLU output (slope 0.01) on standardized x and y scaled to [0, 1].
     Writes out/regression.png. Bad arguments raise ValueError; a bad `out` OSError.
     """
-    out = make_out(check_run_args(steps, seed, out, progress, "regression"))
+    out = make_out(check_run_args(steps, seed, out, progress, "regression"), ["regression.png"])
     xs, ys = data.quadratic()
     print("The forum's question: a network with a ReLU output layer predicts 0 on")
     print("y = 3x² + 3x for x = 0, 1, …, 19 (y from 0 to 1140). Why?")

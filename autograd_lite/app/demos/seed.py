@@ -83,7 +83,10 @@ def run_demo(
     `demo_dataset()`, and writes out/seed_network.svg, out/seed_graph.svg, out/loss.png.
     Bad arguments raise ValueError; an unusable `out` raises OSError.
     """
-    out = make_out(check_run_args(steps, seed, out, progress, "demo"))
+    out = make_out(
+        check_run_args(steps, seed, out, progress, "demo"),
+        ["seed_network.svg", "seed_graph.svg", "loss.png"],
+    )
     from ... import viz  # imported here: only the demos need graphviz
 
     mlp, x, y, J = seed_loss(seed)
