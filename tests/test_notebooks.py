@@ -87,7 +87,7 @@ def test_every_saved_picture_carries_a_png_that_an_untrusted_notebook_shows() ->
     # JupyterLab shows an untrusted notebook's image/svg+xml as its text line (issue 20)
     for name, output in saved_outputs():
         data = output.get("data", {})
-        if "image/svg+xml" in data or "text/html" in data and "<img" in data["text/html"]:
+        if "image/svg+xml" in data or ("text/html" in data and "<img" in data["text/html"]):
             assert "image/png" in data, name
         assert WIDGET_VIEW not in data, name  # no widget state is saved: a view would fail
         text = data.get("text/plain", "")
@@ -158,5 +158,7 @@ def test_a_saved_widget_shows_its_picture_its_outputs_or_a_note() -> None:
     player, captured, note = cell.outputs
     assert player.data == {"image/png": "iVBOR", "text/plain": "Widget"}
     assert captured.data == {"image/png": "QUJD", "text/plain": "fig"}
-    assert note.data == {"text/plain": "[an interactive widget: run this cell in Jupyter to use it]"}
+    assert note.data == {
+        "text/plain": "[an interactive widget: run this cell in Jupyter to use it]"
+    }
     assert "widgets" not in notebook.metadata
