@@ -551,8 +551,9 @@ def test_draw_dot_draws_labels_data_grads_and_ops() -> None:
     e.label = "e"
     e.backward()
     source = draw_dot(e).source
-    assert "<td><b>a</b></td><td>data 2</td><td>grad -3</td>" in source
-    assert "<td><b>e</b></td><td>data -6</td><td>grad 1</td>" in source
+    row = "</td></tr><tr><td>"  # label, data and grad in a column
+    assert f"<td><b>a</b>{row}data 2{row}grad -3</td>" in source
+    assert f"<td><b>e</b>{row}data -6{row}grad 1</td>" in source
     assert re.findall(r"^\s*v\d+_op \[label=<([^>]*)>", source, flags=re.MULTILINE) == ["×"]
 
 

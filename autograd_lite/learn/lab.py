@@ -203,13 +203,12 @@ class Comparison:
 
     def player(self, *, interval_ms: int = 1000) -> Any:
         """`viz.frame_player` over the frames, opened at the first divergence, with
-        `caption()` above it (needs ipywidgets)."""
+        `caption()` above it (needs anywidget)."""
         from .. import viz
 
-        images = viz.frame_images(self.frames())
         start = 0 if self.first_divergence is None else self.first_divergence.frame
         return viz.frame_player(
-            images, interval_ms=interval_ms, start=start, caption=self.caption()
+            self.frames(), interval_ms=interval_ms, start=start, caption=self.caption()
         )
 
 

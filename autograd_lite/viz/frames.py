@@ -26,15 +26,13 @@ between them without anything moving.
 from __future__ import annotations
 
 import hashlib
-import html
-import importlib
 import operator
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import overload
 
 import graphviz
 
@@ -61,7 +59,6 @@ __all__ = [
     "backward_frames",
     "frame_images",
     "frame_paths",
-    "frame_player",
     "frame_strip",
     "replay_gradients",
     "save_frames",
@@ -273,7 +270,7 @@ def frame_images(
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[bytes]:
     """Each frame drawn by dot as 'svg' or 'png' bytes (portable by default: see
-    `rendering`), for a notebook player: an ipywidgets Play and slider over these."""
+    `rendering`): what `player.frame_player` plays."""
     return [image_bytes(frame, fmt, portable=portable, timeout=timeout) for frame in frames]
 
 
@@ -366,57 +363,3 @@ def frame_strip(images: Sequence[bytes], *, columns: int = 4, scale: float = 0.5
         f'viewBox="0 0 {total_width:.1f} {total_height:.1f}">\n<defs>\n'
     )
     return head.encode() + symbols + b"</defs>\n" + b"\n".join(placed) + b"\n</svg>\n"
-
-
-def frame_player(
-    images: Sequence[bytes],
-    *,
-    interval_ms: int = 1000,
-    start: int = 0,
-    caption: str | None = None,
-) -> Any:
-    """A notebook player for `frame_images(frames)`: a Play button and a step slider
-    (ipywidgets, linked in the browser) above the current frame.
-
-    It opens at frame `start` (0 is the first), with `caption` (plain text) above it when
-    given: `lab.compare` opens it where a wrong backward first differs, and says why.
-    SVG frames are shown inline, PNG frames as images. Needs ipywidgets (the
-    `notebooks` dependency group); ImportError saying so without it. A saved notebook
-    keeps no widget state, so show `frame_strip(images)` beside it for readers who only
-    see the file."""
-    if not images:
-        raise ValueError("frame_player needs at least one image")
-    if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < len(images):
-        raise ValueError(
-            f"frame_player start must be a frame index from 0 to {len(images) - 1}, "
-            f"got {start!r:.60}"
-        )
-    try:
-        widgets = importlib.import_module("ipywidgets")
-    except ImportError:
-        raise ImportError(
-            "frame_player needs ipywidgets: pip install ipywidgets (or use frame_strip)"
-        ) from None
-    is_png = images[0].startswith(b"\x89PNG")
-
-    def view_of(image: bytes) -> Any:
-        if is_png:
-            return widgets.Image(value=image, format="png")
-        return widgets.HTML(value=image.decode("utf-8"))
-
-    view = widgets.Box([view_of(images[start])])
-    last = len(images) - 1
-    play = widgets.Play(
-        value=start, min=0, max=last, step=1, interval=interval_ms, description="play"
-    )
-    slider = widgets.IntSlider(
-        value=start, min=0, max=last, step=1, description="step", readout=True
-    )
-    widgets.jslink((play, "value"), (slider, "value"))
-
-    def show(change: dict[str, Any]) -> None:
-        view.children = [view_of(images[change["new"]])]
-
-    slider.observe(show, names="value")
-    above = [widgets.HTML(value=f"<p>{html.escape(caption)}</p>")] if caption else []
-    return widgets.VBox([*above, widgets.HBox([play, slider]), view])

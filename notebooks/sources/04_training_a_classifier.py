@@ -56,14 +56,29 @@ plt.show()
 #
 # Two inputs, two hidden ReLU layers of 8 units, and one **linear** output $z$, read as the
 # log-odds of class 1: $P(y = 1) = \sigma(z) = 1/(1 + e^{-z})$. The loss is the binary
-# cross-entropy, written on $z$ directly so that it never overflows:
+# cross-entropy, written on $z$ directly:
 #
 # $$J = \log\left(1 + e^{z}\right) - y\,z, \qquad \frac{\partial J}{\partial z} = \sigma(z) - y .$$
 #
 # The gradient is simply "predicted probability minus label", the same shape as
-# $a - y$ for the squared error in notebook 01.
+# $a - y$ for the squared error in notebook 01. Computed as written, $e^{z}$ overflows for
+# $z > 709$; so `binary_cross_entropy_with_logits` computes the same number in a form that
+# never overflows, $\log(1 + e^{z}) = \tfrac12 z + \tfrac12|z| + \log(1 + e^{-|z|})$
+# (more on that form below):
 
 # %%
+from autograd_lite import Value
+
+z_large = 1000.0  # a confident, wrong logit for a point of class 0
+try:
+    as_written = math.log(1 + math.exp(z_large))
+except OverflowError as error:
+    as_written = f"OverflowError ({error})"
+J_large = binary_cross_entropy_with_logits([Value(z_large)], [0.0]).data
+print(f"z = {z_large:g}, y = 0: log(1 + e^z) - y z as written gives {as_written}; "
+      f"the loss gives J = {J_large:g}")
+assert isinstance(as_written, str) and J_large == z_large  # it overflows; the loss does not
+
 model = MLP(2, [8, 8, 1], activation="relu", output_activation="linear", seed=0)
 print(model, "with", len(model.parameters()), "parameters")
 
@@ -111,7 +126,7 @@ print(f"wall time of fit: compiled (the default) {compiled_seconds:.2f} s (traci
       f"{eager_seconds / compiled_seconds:.1f}")
 
 # %%
-fig, (ax, bars) = plt.subplots(1, 2, figsize=(9, 3.5), width_ratios=[2, 1])
+fig, (ax, bars) = plt.subplots(1, 2, figsize=(8.4, 3.5), width_ratios=[2, 1])
 epochs = range(1, len(history) + 1)
 ax.plot(epochs, eager_history, marker=".", lw=3, alpha=0.5, label="compile=False")
 ax.plot(epochs, history, marker="x", ls="--", color="black", label="compiled (the default)")

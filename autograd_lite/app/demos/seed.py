@@ -94,10 +94,12 @@ def run_demo(
     engine_grads, manual_grads, max_difference = _backward(mlp, x, y, traces)
     _print_gates(traces)
     _print_update(mlp, engine_grads)
-    # pictures of this forward/backward pass, before training changes Θ
+    # pictures of this forward/backward pass, before training changes Θ; portable (letters
+    # drawn as shapes), so that they look the same in every viewer, whatever its fonts:
+    # seed_graph.svg is then byte for byte the README's notebooks/figures/seed_graph.svg
     files = [
-        viz.render(viz.draw_network(mlp, x), out / "seed_network.svg"),
-        viz.save_graph(J, out / "seed_graph.svg", params=mlp),
+        viz.render(viz.draw_network(mlp, x), out / "seed_network.svg", portable=True),
+        viz.save_graph(J, out / "seed_graph.svg", params=mlp, portable=True),
     ]
     history = _train(mlp, steps, progress)
     files.append(plots.loss_curve(history, out / "loss.png"))
