@@ -8,6 +8,10 @@ Each concern lives in its own module; this one only gathers their public names:
                 frame_images, frame_strip, save_frames: the backward pass, node by node
   player.py     frame_player, focused: the frames played in a notebook, the current node
                 kept in view
+  training_view.py  TrainingView: training watched as it runs (fit(..., live=True)), and
+                its replay page (fit(..., record="run.html")); laid out by
+                training_view_scene.py, drawn by training_view.js and, as a still,
+                training_view_still.py
   rendering.py  render, image_bytes, TimedDigraph: running Graphviz's `dot`, with a
                 timeout (files are written all or nothing by atomic.write_bytes)
   display.py    PortableFigure: a figure in a notebook, as a picture every viewer shows
@@ -41,6 +45,7 @@ from .rendering import (
     image_bytes,
     render,
 )
+from .training_view import TrainingView
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -53,6 +58,7 @@ __all__ = [
     "PortableFigure",
     "RenderError",
     "TimedDigraph",
+    "TrainingView",
     "backward_frames",
     "draw_graph",
     "draw_network",
