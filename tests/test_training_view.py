@@ -428,3 +428,30 @@ def test_a_fitted_curve_is_drawn_for_one_input() -> None:
     assert scene.layout()["data"]["kind"] == "curve" and frame["caption"].startswith("before")
     curve = text_numbers(frame["data"]["fit"])
     assert len(curve) == 2 * 160 and all(math.isfinite(v) for v in curve)
+
+
+class Line:
+    """A model that is not an MLP: a = w·x + b, as `fit` trains any Model."""
+
+    def __init__(self) -> None:
+        from autograd_lite import Value
+
+        self.w, self.b = Value(0.5), Value(0.0)
+
+    def __call__(self, x: Any) -> Any:
+        return [self.w * x[0] + self.b]
+
+    def parameters(self) -> list[Any]:
+        return [self.w, self.b]
+
+
+def test_a_model_that_is_not_an_mlp_gets_its_loss_drawn(tmp_path: Path) -> None:
+    xs, ys = data.quadratic()
+    scaled = [y / 1140 for y in ys]
+    model, path = Line(), tmp_path / "line.html"
+    history = fit(model, [x / 19 for x in xs], scaled, loss=mse, epochs=5, progress=False,
+                  record=path)  # fmt: skip
+    replay = page_data(path)
+    assert replay["scene"]["data"] is None and replay["scene"]["network"] is None
+    assert "nn.MLP" in replay["scene"]["note"]
+    assert [f["loss"] for f in replay["frames"][1:]] == history

@@ -101,7 +101,10 @@ def test_replay_slider_shows_each_epochs_loss_from_fits_history(
     assert dragged["paths"] != first["paths"] and dragged["edges"] != first["edges"]
     assert 700 <= dragged["width"] <= 840  # the notebook's width, as the still is
     assert dragged["resources"] == []  # nothing was fetched
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    errors = [  # this page's (leaving an earlier page, JupyterLab's, logs an "intervention")
+        entry for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" and entry["message"].startswith(page.as_uri())
+    ]  # fmt: skip
     assert errors == []
     png = screenshot(browser, "training_replay")
     assert distinct_colours(png) > 8
@@ -135,7 +138,7 @@ from autograd_lite.training import fit
 points, labels = data.two_moons(n=100, noise=0.1, seed=0)
 model = MLP(2, [8, 8, 1], seed=0)
 history = fit(model, points, labels, loss=binary_cross_entropy_with_logits,
-              optimizer=Adam(model.parameters(), lr=0.03), epochs=40, batch_size=10,
+              optimizer=Adam(model.parameters(), lr=0.03), epochs=20, batch_size=10,
               compile=False, progress=False, live=True)
 print(repr(history[-1]))
 """
@@ -169,13 +172,13 @@ def test_live_view_updates_in_place_while_fit_runs_in_jupyterlab(
 
     WebDriverWait(browser, LOAD, poll_frequency=0.05).until(finished)
     # while fit ran (its end puts the still into the output, which draws the view anew)
-    during = [s for s in seen if s["running"] and s["epoch"] < 40]
+    during = [s for s in seen if s["running"] and s["epoch"] < 20]
     epochs = [s["epoch"] for s in during]
     assert len(set(epochs)) >= 3, seen  # it moved while fit ran
     assert epochs == sorted(epochs)
     assert [s["first"] for s in during].count(True) == 1  # one SVG, changed in place
     printed = WebDriverWait(browser, LOAD).until(lambda d: d.execute_script(PRINTED))
     final = browser.execute_script(LIVE)
-    assert final["epoch"] == 40 and float(final["loss"]) == float(printed)
+    assert final["epoch"] == 20 and float(final["loss"]) == float(printed)
     png = screenshot(browser, "jupyterlab_live_training_view")
     assert distinct_colours(png) > 8

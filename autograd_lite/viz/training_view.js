@@ -7,6 +7,7 @@
 // Two uses: the anywidget in a notebook (render), which redraws when fit sends a new
 // `state`, and the replay page of fit(..., record="run.html"), which has every recorded
 // epoch as `frames` and a slider over them (replayModel gives it the widget's interface).
+// Both get `scene`, what stays (Scene.layout() in Python); a state is Scene.frame().
 
 const SVG = "http://www.w3.org/2000/svg";
 

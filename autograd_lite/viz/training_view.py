@@ -42,8 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..atomic import check_target, write_bytes
+from ..atomic import NotARegularFileError, check_target, write_bytes
 from ..core.engine import Value
+from ..nn.modules import MLP
 from .display import figure_bundle
 from .training_view_scene import LossAxes, Scene
 from .training_view_still import SMALLEST_TEXT_PT, still_png
@@ -97,7 +98,10 @@ def check_record(path: object) -> Path:
             f"fit record must be the path of an .html file (a str or os.PathLike), got "
             f"{type(path).__name__} {path!r:.60}"
         )
-    check_target(path)
+    try:
+        check_target(path)
+    except NotARegularFileError as error:
+        raise NotARegularFileError(f"fit record: {error}") from None
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValueError(
@@ -144,8 +148,7 @@ def widget_class() -> type:
     class TrainingWidget(anywidget.AnyWidget):  # type: ignore[misc,name-defined]
         _esm = _ESM.read_text("utf-8")
         scene = traitlets.Dict().tag(sync=True)  # what stays: Scene.layout()
-        state = traitlets.Dict().tag(sync=True)
-        frames = traitlets.List().tag(sync=True)  # empty: live (a replay page has them)
+        state = traitlets.Dict().tag(sync=True)  # what changes: Scene.frame()
 
     return TrainingWidget
 
@@ -299,6 +302,16 @@ class TrainingView:
             raise ValueError("TrainingView.relu_activity needs a view of an nn.MLP, fed by fit")
         inputs = self.scene.network.inputs
         return self.scene.net.relu_activity(self.frames[frame].parameters, inputs)
+
+    def model_at(self, frame: int = -1) -> MLP:
+        """A new MLP with the θ of frames[frame]: the model as it was then (a view of an
+        nn.MLP; ValueError for other models)."""
+        if not isinstance(self.model, MLP):
+            raise ValueError("TrainingView.model_at needs a view of an nn.MLP, fed by fit")
+        copy = MLP.from_dict(self.model.to_dict(), "TrainingView.model_at")
+        for parameter, value in zip(copy.parameters(), self.frames[frame].parameters):
+            parameter.data = value
+        return copy
 
     def picture(self, frame: int = -1) -> TrainingPicture:
         """frames[frame] as a still picture (shows in a notebook, `.png` its bytes)."""

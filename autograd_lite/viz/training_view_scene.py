@@ -189,8 +189,13 @@ def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
 
 
 def tick_label(value: float) -> str:
-    """A tick's text: 4 significant digits at most, no trailing zeros; -0 shows as 0."""
-    return f"{value + 0.0:.4g}"
+    """A tick's text: 4 significant digits at most, no trailing zeros, -0 as 0, and a
+    power of ten as e5 or e-6 (not e+05)."""
+    text = f"{value + 0.0:.4g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def _mix(colour: str, strength: float) -> list[int]:
@@ -483,7 +488,7 @@ class NetworkPanel:
             "radius": UNIT_RADIUS, "input_fill": FILL_INPUT, "fill": "#ffffff",
             "dead_fill": FILL_CLOSED, "dead_stroke": CLOSED_GATE, "stroke": QUIET,
             "legend": ["blue Θ > 0, red Θ < 0, width grows with |Θ|",
-                       "grey: gate closed (z ≤ 0) for every training x"],
+                       "grey, weights dashed: dead (z ≤ 0 for every x)"],
         }  # fmt: skip
 
     def frame(self, parameters: Any) -> dict[str, Any]:
