@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip
 # (benchmarks/micrograd_material.py).
 MICROGRAD_SDIST := $(VENV)/reference/micrograd-0.1.0.tar.gz
 
-.PHONY: demo test test-reference notebooks bench lint dot browser clean
+.PHONY: demo test test-reference notebooks bench lint regen dot browser clean
 # A recipe that fails (a `python -m venv` whose pip upgrade fails) removes its target, so
 # that the next make redoes it instead of taking a half-made venv for a finished one.
 .DELETE_ON_ERROR:
@@ -39,6 +39,11 @@ notebooks: $(VENV)/.installed-notebooks dot
 
 bench: $(VENV)/.installed-bench $(MICROGRAD_SDIST)
 	$(BIN)/python benchmarks/bench.py
+
+# core/_ops_generated.py, from the rule table engine.RULES. Run as a file, codegen.py imports
+# core/ without the old generated file, which may be stale or broken.
+regen: $(BIN)/python
+	$(BIN)/python autograd_lite/core/codegen.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

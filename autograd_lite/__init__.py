@@ -23,9 +23,14 @@ from .training import fit
 for _module in (data, losses, manual, optim, exercises, lab):
     _sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
 
-#: `al.sum(terms)` is `al.total(terms)`. It is left out of `__all__`, so that
-#: `from autograd_lite import *` does not replace the builtin `sum`.
-sum = total
+
+
+def __getattr__(name: str) -> object:
+    # Σ of Values is `al.total`, one name: called `sum`, it would replace the builtin in
+    # `from autograd_lite import *` and in every module that imports it by name.
+    if name == "sum":
+        raise AttributeError("autograd_lite has no sum: Σ of Values is al.total(terms)")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "GradcheckError",

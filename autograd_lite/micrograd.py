@@ -13,8 +13,8 @@ micrograd's constructor, and what it returns is a plain `autograd_lite.Value`, a
 results of every op. So every node of a graph is of the engine's own class, and every op on
 Values, floats and ints takes the engine's fast path: the generated methods test
 `b.__class__ is Value` (then float, then int), and so does `nary.affine`; an instance of a
-subclass would send them down the checked path, at 6.5 to 7 times the cost (about 2 µs instead
-of 0.3 µs a product, see benchmarks/micrograd_compat.py). `isinstance(x, Value)` is
+subclass would send them down the checked path, several times slower (bench section 6,
+benchmarks/micrograd_compat.py). `isinstance(x, Value)` is
 true of every engine Value, op results included, and `Value.tanh`, `Value.exp`, ... are the
 engine's methods.
 

@@ -15,8 +15,13 @@ directory, and saved as `notebooks/NN_name.ipynb`. So that a rebuild changes as 
 possible, the saved file has:
 
 - cell ids numbered in order, no execution timings, no widget state;
-- each widget output replaced by a plain-text fallback: a tqdm progress bar by its final
-  line (without its timings), any other widget by a note to run the cell in Jupyter;
+- no widget views (a saved notebook keeps no widget state, so a view would show an error
+  in JupyterLab): each widget output is replaced by what it showed, as a still. A widget
+  whose bundle carries a picture of its first state (`viz.frame_player`) keeps that
+  picture; one that shows outputs in an Output widget (`ipywidgets.interactive`) keeps
+  those outputs; a tqdm progress bar becomes its final line (without its timings); any
+  other widget a note to run the cell in Jupyter. So a notebook opened unexecuted, in
+  JupyterLab (untrusted), in nbconvert's HTML or a static viewer, shows pictures;
 - the per-process kernel temp path in messages (`/tmp/ipykernel_1234/5678.py:3`, the
   "file" of a notebook cell) written as `<cell>:3`, and no memory addresses in the plain-text
   fallback of rich outputs (`<graphviz.graphs.Digraph>`, not `... at 0x7f…>`);
@@ -110,6 +115,32 @@ def tqdm_text(model_id: str, state: dict) -> str | None:
     return line + (f" [{postfix.group(1)}]" if postfix else "")
 
 
+def captured_outputs(model_id: str, state: dict) -> list[dict]:
+    """The outputs the Output widgets in widget `model_id` (and in its children) showed."""
+    widget = state.get(model_id, {}).get("state", {})
+    found = list(widget.get("outputs", [])) if widget.get("_model_name") == "OutputModel" else []
+    for child in widget.get("children", []):
+        found += captured_outputs(child.removeprefix("IPY_MODEL_"), state)
+    return found
+
+
+def widget_still(output: nbformat.NotebookNode, state: dict) -> list[nbformat.NotebookNode]:
+    """What a widget output shows where no widget can run (see the module docstring)."""
+    data = output["data"]
+    model_id = data[WIDGET_VIEW]["model_id"]
+    if "image/png" in data:  # the widget's own picture of its first state
+        del data[WIDGET_VIEW]
+        return [output]
+    captured = captured_outputs(model_id, state)
+    if captured:
+        return [nbformat.from_dict(o) for o in captured]
+    text = tqdm_text(model_id, state)
+    output["data"] = {
+        "text/plain": text or "[an interactive widget: run this cell in Jupyter to use it]"
+    }
+    return [output]
+
+
 def tidy(nb: nbformat.NotebookNode) -> None:
     """Drop what changes from run to run (see the module docstring)."""
     state = nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
@@ -129,15 +160,15 @@ def tidy(nb: nbformat.NotebookNode) -> None:
                 previous.text += output.text
             else:
                 merged.append(output)
-        cell.outputs = merged
+        cell.outputs = [
+            still
+            for output in merged
+            for still in (
+                widget_still(output, state) if WIDGET_VIEW in output.get("data", {}) else [output]
+            )
+        ]
         for output in cell.outputs:
             data = output.get("data", {})
-            if WIDGET_VIEW in data:
-                text = tqdm_text(data[WIDGET_VIEW]["model_id"], state)
-                output["data"] = {
-                    "text/plain": text
-                    or "[an interactive widget: run this cell in Jupyter to use it]"
-                }
             for key in ("text", "evalue"):
                 if isinstance(output.get(key), str):
                     output[key] = KERNEL_TEMP_FILE.sub("<cell>", output[key])

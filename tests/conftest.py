@@ -8,6 +8,7 @@ import os
 
 from browser import browser  # noqa: F401  (the headless Chromium fixture: tests/browser.py)
 from hypothesis import HealthCheck, settings
+from lab_server import jupyterlab  # noqa: F401  (one JupyterLab server: tests/lab_server.py)
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -81,6 +81,9 @@ def node_boxes(laid_out: dict[str, Any]) -> list[Box]:
     return boxes
 
 
+_LABEL_KEYS = ("_ldraw_", "_xldraw_", "_hldraw_", "_tldraw_")
+
+
 def edge_label_boxes(laid_out: dict[str, Any]) -> list[Box]:
     """The box of every edge's label, xlabel, head and tail label."""
     names = {node["_gvid"]: node["name"] for node in laid_out.get("objects", [])}
@@ -114,3 +117,57 @@ def aspect_ratio(graph: graphviz.Digraph) -> float:
     left, bottom, right, top = (float(v) for v in layout(graph)["bb"].split(","))
     width, height = right - left, top - bottom
     return max(width, height) / min(width, height)
+
+
+def _bezier_points(controls: list[list[float]], steps: int = 16) -> list[tuple[float, float]]:
+    """Points along a piecewise cubic Bézier (xdot's "b" operation: 3k + 1 control points)."""
+    points = []
+    for start in range(0, len(controls) - 3, 3):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = controls[start : start + 4]
+        for k in range(steps + 1):
+            t = k / steps
+            a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3
+            points.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
+    return points
+
+
+def edge_curves(laid_out: dict[str, Any]) -> dict[int, list[tuple[float, float]]]:
+    """{edge index: points along its drawn spline}, from each edge's xdot "_draw_"."""
+    curves = {}
+    for index, edge in enumerate(laid_out.get("edges", [])):
+        points = []
+        for op in edge.get("_draw_", []):
+            if op["op"] in ("b", "B"):
+                points += _bezier_points(op["points"])
+        if points:
+            curves[index] = points
+    return curves
+
+
+def box_distance(box: Box, point: tuple[float, float]) -> float:
+    """How far point lies from box (0 inside it)."""
+    x, y = point
+    dx = max(box.left - x, 0.0, x - box.right)
+    dy = max(box.bottom - y, 0.0, y - box.top)
+    return float((dx * dx + dy * dy) ** 0.5)
+
+
+def labels_nearer_another_edge(graph: graphviz.Digraph) -> list[tuple[str, float, float]]:
+    """(label text, distance to its own edge, distance to the nearest other edge) for every
+    edge label that lies closer to another edge than to its own, from dot's layout."""
+    laid_out = layout(graph)
+    curves = edge_curves(laid_out)
+    found = []
+    for index, edge in enumerate(laid_out.get("edges", [])):
+        operations = [op for key in _LABEL_KEYS for op in edge.get(key, [])]
+        box = text_box(edge.get("label") or edge.get("taillabel") or "", operations)
+        if box is None or index not in curves:
+            continue
+        own = min(box_distance(box, p) for p in curves[index])
+        other = min(
+            (box_distance(box, p) for k, curve in curves.items() if k != index for p in curve),
+            default=float("inf"),
+        )
+        if other <= own:
+            found.append((box.name, round(own, 1), round(other, 1)))
+    return found

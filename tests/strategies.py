@@ -129,7 +129,7 @@ DAG_OPS: dict[str, tuple[Make, Guard | None]] = {
     "relu":       (lambda a, b: a.relu(), _kink_free),
     "leaky_relu": (lambda a, b: a.leaky_relu(0.1), _kink_free),
     "abs":        (lambda a, b: a.abs(), _kink_free),
-    "sum":        (lambda a, b: al.sum([a, b, a, 1.0]), None),
+    "sum":        (lambda a, b: al.total([a, b, a, 1.0]), None),
     "dot":        (lambda a, b: al.dot([a, b], [b, 3.0], bias=a), None),
 }  # fmt: skip
 
@@ -157,7 +157,7 @@ class Program:
             if check:
                 assume(abs(node.data) < DAG_BOUND)
             pool.append(node)
-        return al.sum(pool), pool
+        return al.total(pool), pool
 
     def __call__(self, *xs: Value) -> Value:
         return self.build(*xs)[0]

@@ -171,30 +171,78 @@ def test_save_frames_writes_nothing_when_dot_fails(
     assert not (tmp_path / "frames").exists() or not any((tmp_path / "frames").iterdir())
 
 
-def test_frame_player_steps_through_the_images() -> None:
-    widgets = pytest.importorskip("ipywidgets")
-    images = [b"<svg>frame 1</svg>", b"<svg>frame 2</svg>", b"<svg>frame 3</svg>"]
-    player = viz.frame_player(images, interval_ms=500)
-    (controls, view) = player.children
-    play, slider = controls.children
-    assert isinstance(play, widgets.Play) and (play.max, play.interval) == (2, 500)
-    assert view.children[0].value == "<svg>frame 1</svg>"
-    slider.value = 2
-    assert view.children[0].value == "<svg>frame 3</svg>"
-    png = viz.frame_player([b"\x89PNG one", b"\x89PNG two"])
-    assert isinstance(png.children[1].children[0], widgets.Image)
-    with pytest.raises(ValueError, match="at least one image"):
+@needs_dot
+def test_the_player_knows_where_the_current_node_is_in_every_frame() -> None:
+    """Two ways to the same place: the orange outline in each SVG (what the player scrolls
+    to), and the node dot laid out as current in that frame's DOT."""
+    from autograd_lite.viz.player import current_box, current_node
+
+    J, _ = neuron_and_loss()
+    frames = viz.backward_frames(J)
+    for frame, image in zip(frames, viz.frame_images(frames)):
+        left, top, right, bottom = current_box(image)
+        laid_out = layout(frame)
+        (node,) = [o for o in laid_out["objects"] if o["name"] == current_node(frame)]
+        x, y = (float(v) for v in node["pos"].split(","))
+        height = float(laid_out["bb"].split(",")[3])
+        pad = 4.0  # dot's margin around the drawing, in points
+        assert left < x + pad < right and top < height - y + pad < bottom, (x, y)
+        # the outline is drawn along the middle of its 3 pt border, inside the node
+        assert (right - left) == pytest.approx(float(node["width"]) * 72 - 3, abs=0.5)
+    with pytest.raises(ValueError, match="portable SVG of a backward_frames frame"):
+        current_box(viz.image_bytes(viz.draw_graph(J), "svg", portable=True))
+    with pytest.raises(ValueError, match="one outlined node"):
+        current_node(viz.draw_graph(J))
+
+
+@needs_dot
+def test_focused_crops_a_frame_around_its_current_node_at_a_readable_size() -> None:
+    from autograd_lite.viz.display import MAX_DISPLAY_WIDTH, MIN_TEXT_PT
+    from autograd_lite.viz.player import current_box
+
+    mlp, _, _, J = seed_loss()
+    frame = viz.backward_frames(J, params=mlp)[5]
+    cropped = viz.focused(frame, height=300)
+    assert "viewport=" in cropped.source and "viewport=" not in frame.source  # a copy
+    figure = viz.PortableFigure(cropped)
+    size = figure.size()
+    assert size.width <= MAX_DISPLAY_WIDTH and size.height <= 300
+    assert size.text_pt >= MIN_TEXT_PT
+    left, top, right, bottom = current_box(figure.image())  # the node, inside the crop
+    width, height = (float(v) for v in re.findall(r'viewBox="0 0 ([\d.]+) ([\d.]+)"',
+                                                   figure.image().decode())[0])
+    assert 0 <= left < right <= width and 0 <= top < bottom <= height
+
+
+@needs_dot
+def test_frame_player_plays_the_frames_and_saves_a_picture_of_its_first() -> None:
+    pytest.importorskip("anywidget")
+    from autograd_lite.viz.player import current_box
+
+    J, _ = neuron_and_loss()
+    frames = viz.backward_frames(J)
+    player = viz.frame_player(frames, interval_ms=500, start=2, caption="x <is> wrong here")
+    assert len(player.frames) == 8 and (player.step, player.interval_ms) == (2, 500)
+    assert player.caption == "x <is> wrong here"  # plain text: the page writes it as text
+    images = viz.frame_images(frames)
+    assert player.frames == [image.decode() for image in images]
+    assert player.boxes == [list(current_box(image)) for image in images]
+    data, metadata = player._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "image/png", "image/svg+xml"} <= set(data)
+    assert data["text/plain"] == "frame_player(8 frames, at step 3)"
+    still = viz.PortableFigure(viz.focused(frames[2]))._repr_mimebundle_()[0]
+    assert data["image/png"] == still["image/png"]  # frame 3, around its current node
+    assert metadata["autograd_lite"]["pans"] is False
+
+
+def test_frame_player_refuses_images_no_frames_and_a_bad_start() -> None:
+    pytest.importorskip("anywidget")
+    J, _ = neuron_and_loss()
+    frames = viz.backward_frames(J)
+    with pytest.raises(TypeError, match="takes the frames"):
+        viz.frame_player([b"<svg>frame 1</svg>"])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="at least one frame"):
         viz.frame_player([])
-
-
-def test_frame_player_can_open_at_a_frame_with_a_caption() -> None:
-    pytest.importorskip("ipywidgets")
-    images = [b"<svg>frame 1</svg>", b"<svg>frame 2</svg>", b"<svg>frame 3</svg>"]
-    player = viz.frame_player(images, start=2, caption="x <is> wrong here")
-    (caption, controls, view) = player.children
-    play, slider = controls.children
-    assert play.value == slider.value == 2 and view.children[0].value == "<svg>frame 3</svg>"
-    assert caption.value == "<p>x &lt;is&gt; wrong here</p>"  # plain text, escaped
-    for bad in (3, -1, True, 1.0):
-        with pytest.raises(ValueError, match="start must be a frame index from 0 to 2"):
-            viz.frame_player(images, start=bad)  # type: ignore[arg-type]
+    for bad in (8, -1, True, 1.0):
+        with pytest.raises(ValueError, match="start must be a frame index from 0 to 7"):
+            viz.frame_player(frames, start=bad)  # type: ignore[arg-type]

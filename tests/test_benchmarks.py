@@ -99,7 +99,7 @@ def test_json_has_every_workload(quick_run: tuple[str, dict[str, Any]]) -> None:
 def test_every_target_has_a_verdict(quick_run: tuple[str, dict[str, Any]]) -> None:
     _, report = quick_run
     targets = report["targets"]
-    assert len(targets) == 13
+    assert len(targets) == 15
     for t in targets:
         assert t["status"] in ("PASS", "FAIL", "SKIP")
         assert (t["value"] is None) == (t["status"] == "SKIP")

@@ -21,5 +21,6 @@ def test_quick_run_prints_every_ratio() -> None:
         cwd=BENCHMARKS,
     )
     assert done.returncode == 0, done.stderr
-    for line in ("compile / hand-written", "compile.sum / numpy", "tracing (compile) / eager"):
+    for line in ("compile / hand-written", "compile.sum / numpy", "tracing (compile) / eager",
+                 "fit per epoch, once traced / hand-written", "fit(epochs=100) per epoch"):
         assert line in done.stdout

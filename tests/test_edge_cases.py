@@ -185,7 +185,7 @@ def test_nodes_behind_a_closed_gate_are_skipped_and_keep_grad_zero() -> None:
 @pytest.mark.parametrize("bad", [None, 5, Value(1.0), "abc"])
 def test_sum_of_something_that_is_not_a_list_names_sum(bad: object) -> None:
     with pytest.raises(TypeError, match=rf"sum needs .* got {type(bad).__name__}"):
-        al.sum(bad)  # type: ignore[arg-type]
+        al.total(bad)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="sum needs"):
         al.total(bad)  # type: ignore[arg-type]
 
@@ -212,7 +212,7 @@ def test_dot_of_something_that_is_not_a_list_names_dot(ws: object, xs: object) -
         ("/", lambda v: 1.0 / v),
         (r"\*\*", lambda v: v**2),
         ("leaky_relu", lambda v: v.leaky_relu()),
-        ("sum", lambda v: al.sum([v, 1.0])),
+        ("sum", lambda v: al.total([v, 1.0])),
         ("dot", lambda v: al.dot([v], [2.0])),
         ("dot", lambda v: al.dot([Value(1.0)], [v])),
     ],

@@ -90,7 +90,7 @@ def test_parents_are_ordered_and_keep_repeats() -> None:
     assert (a * a).inputs == (a, a)
     assert (a - b).inputs == (a, b)
     assert (b - a).inputs == (b, a)
-    assert al.sum([b, a, b]).inputs == (b, a, b)
+    assert al.total([b, a, b]).inputs == (b, a, b)
     assert al.dot([a, b], [b, a], bias=a).inputs == (a, b, b, a, a)
 
 
@@ -130,7 +130,7 @@ EVERY_OP: dict[str, Callable[[], Value]] = {
     "relu": lambda: Value(1.5).relu(),
     "leaky_relu": lambda: Value(-1.5).leaky_relu(),
     "abs": lambda: Value(-1.5).abs(),
-    "sum": lambda: al.sum([Value(1.5), 2, Value(-2.0)]),
+    "sum": lambda: al.total([Value(1.5), 2, Value(-2.0)]),
     "dot": lambda: al.dot([Value(1.5), 2], [Value(-2.0), Value(0.5)], bias=1),
 }
 
@@ -159,7 +159,7 @@ def test_a_dropped_graph_is_freed_at_once_without_the_garbage_collector() -> Non
     try:
         x, y = Value(0.5, "x"), Value(-1.5, "y")
         hidden = x * y  # interior, next to the leaves
-        out = al.sum([hidden.tanh(), hidden * hidden, (x + 1).log(), al.dot([x, y], [y, hidden])])
+        out = al.total([hidden.tanh(), hidden * hidden, (x + 1).log(), al.dot([x, y], [y, hidden])])
         out = out.sigmoid() + x.relu() ** 2 / (y.abs() + 1).sqrt() - 2 ** y.exp()
         out.backward()
         root_ref, hidden_ref = weakref.ref(out), weakref.ref(hidden)
@@ -208,7 +208,7 @@ ERRORS: list[tuple[str, Callable[[Value, Value], object], type[Exception], tuple
     ("** overflow", lambda a, b: Value(10.0) ** 400, OverflowError, ("**", "400")),
     ("number ** overflow", lambda a, b: 10 ** (b * 200), OverflowError, ("**", "400")),
     ("/ overflow", lambda a, b: Value(1e300) / 1e-300, OverflowError, ("/", "1e+300")),
-    ("sum overflow", lambda a, b: al.sum([Value(1e308), 1e308]), OverflowError, ("sum",)),
+    ("sum overflow", lambda a, b: al.total([Value(1e308), 1e308]), OverflowError, ("sum",)),
     ("dot overflow", lambda a, b: al.dot([1e200], [Value(1e200)]), OverflowError, ("dot",)),
     ("Value + str", lambda a, b: a + "a", TypeError, ("+", "str")),
     ("str - Value", lambda a, b: "a" - a, TypeError, ("-", "str")),
@@ -217,13 +217,13 @@ ERRORS: list[tuple[str, Callable[[Value, Value], object], type[Exception], tuple
     ("Value / list", lambda a, b: a / [1.0], TypeError, ("/", "list")),
     ("Value ** complex", lambda a, b: a**1j, TypeError, ("**", "complex")),
     ("str ** Value", lambda a, b: "a" ** b, TypeError, ("**", "str")),
-    ("sum with str", lambda a, b: al.sum([a, "b"]), TypeError, ("sum", "str")),
+    ("sum with str", lambda a, b: al.total([a, "b"]), TypeError, ("sum", "str")),
     ("Value + nan", lambda a, b: a + math.nan, ValueError, ("+", "nan")),
     ("nan * Value", lambda a, b: math.nan * a, ValueError, ("*", "nan")),
     ("Value ** inf", lambda a, b: a**math.inf, ValueError, ("**", "inf")),
     ("nan ** Value", lambda a, b: math.nan**b, ValueError, ("**", "nan")),
     ("leaky_relu nan", lambda a, b: a.leaky_relu(math.nan), ValueError, ("leaky_relu", "nan")),
-    ("sum with inf", lambda a, b: al.sum([a, -math.inf]), ValueError, ("sum", "inf")),
+    ("sum with inf", lambda a, b: al.total([a, -math.inf]), ValueError, ("sum", "inf")),
     ("dot with nan", lambda a, b: al.dot([a], [math.nan]), ValueError, ("dot", "nan")),
     ("dot length mismatch", lambda a, b: al.dot([a, b], [a, b, a]), ValueError, ("dot", "2", "3")),
     ("compare with str", lambda a, b: a < "b", TypeError, ("<", "str")),
@@ -274,7 +274,7 @@ _BINARY_OPS: dict[str, Callable[[Value, Value], Value]] = {
     "/": lambda a, b: a / b,
     "**": lambda a, b: a**b,
     "dot": lambda a, b: al.dot([a, b], [b, a], bias=a),
-    "sum": lambda a, b: al.sum([a, b, b]),
+    "sum": lambda a, b: al.total([a, b, b]),
 }
 _UNARY_OPS = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "abs"]
 
@@ -383,7 +383,7 @@ def test_topological_order_is_deterministic(program: Program) -> None:
 
 def test_topological_order_visits_inputs_in_order() -> None:
     a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
-    root = al.sum([c, a, b])
+    root = al.total([c, a, b])
     assert al.topological_order(root) == [c, a, b, root]
 
 
@@ -462,7 +462,7 @@ def test_constants_take_no_gradient() -> None:
 
 def test_a_sum_of_100000_terms_is_one_node() -> None:
     xs = [Value(float(i)) for i in range(100_000)]
-    s = al.sum(xs)
+    s = al.total(xs)
     assert s.data == float(sum(range(100_000)))
     assert len(s.inputs) == 100_000
     assert all(not x.inputs for x in s.inputs)  # depth 1: every input is a leaf
@@ -480,7 +480,7 @@ def test_a_dot_of_10000_pairs_is_one_node() -> None:
 
 
 def test_sum_and_dot_of_nothing_are_float_zero() -> None:
-    for empty in (al.sum([]), al.dot([], [])):
+    for empty in (al.total([]), al.dot([], [])):
         assert type(empty.data) is float
         assert empty.data == 0.0
 

@@ -2,18 +2,29 @@
 
 Issue 14 measured, on the drawing before this test existed, 4 edge labels over nodes in
 the seed graph and 2 in the two-ReLU graph, and a seed graph 5.7 times as wide as high
-(2,416 × 420 pt here). Now: no overlaps, and the seed graph is 1,580 × 962 pt (1.6:1).
+(2,416 × 420 pt here). Then no overlaps, and the seed graph was 1,580 × 962 pt (1.6:1).
+
+Issue 23 found two labels that read as each other's where two edges cross beside a⁽²⁾₂
+("0.9831" and "-0.3293": each as near the other's edge as its own, 0.5 pt). Now every
+label lies nearer its own edge than any other (`label_with_room`). Issue 20 found the seed
+graph 2,195 px wide in a notebook; with its boxes a column each it is 1,022 × 1,801 px,
+shown at 840 px with its smallest text at 8.2 pt.
 """
 
 from __future__ import annotations
 
+import re
+
 import graphviz
 import pytest
-from dot_layout import Box, aspect_ratio, label_overlaps
+from dot_layout import Box, aspect_ratio, label_overlaps, labels_nearer_another_edge
 from figures import LEAKY_SQUARE, TWO_RELU, expression_root, needs_dot
 
 from autograd_lite import viz
 from autograd_lite.app.demos import seed_loss
+from autograd_lite.nn import MLP
+from autograd_lite.nn.losses import half_squared_error
+from autograd_lite.viz.display import MAX_DISPLAY_WIDTH, MIN_TEXT_PT
 
 pytestmark = needs_dot
 
@@ -58,3 +69,39 @@ def test_the_overlap_check_finds_overlaps() -> None:
     graph.node("b", "relu", shape="circle")
     graph.edge("a", "b", xlabel="gate 0 with a long xlabel")
     assert label_overlaps(graph) == [("a->b ldraw", "b")]
+
+
+@pytest.mark.parametrize("name", list(figures_to_check()))
+def test_every_edge_label_is_nearer_its_own_edge_than_any_other(name: str) -> None:
+    assert labels_nearer_another_edge(figures_to_check()[name]) == []
+
+
+@pytest.mark.parametrize("rankdir", ["TB", "LR", "BT", "RL"])
+def test_labels_stay_by_their_own_edges_in_random_networks(rankdir: str) -> None:
+    # without label_with_room, half of these 12 graphs had a label as near another edge
+    for seed in range(6):
+        for sizes in ([2, 2], [2, 3, 1]):
+            mlp = MLP(2, sizes, activation="relu", seed=seed)
+            J = half_squared_error(mlp([0.7, -0.4]), [0.5] * sizes[-1])
+            J.backward()
+            graph = viz.draw_graph(J, params=mlp, rankdir=rankdir)
+            assert labels_nearer_another_edge(graph) == [], (seed, sizes)
+
+
+def test_the_nearest_edge_check_finds_a_label_between_two_edges() -> None:
+    # the seed graph as drawn before: its labels without the room beside them
+    mlp, _, _, J = seed_loss()
+    source = re.sub(
+        r'<table border="0" cellpadding="0" cellspacing="0"><tr><td>([^<]*)</td>'
+        r'<td width="8"></td></tr></table>',
+        r"\1",
+        viz.draw_graph(J, params=mlp).source,
+    )
+    found = labels_nearer_another_edge(graphviz.Source(source))
+    assert [label for label, _, _ in found] == ["0.9831"]
+
+
+def test_the_seed_graph_fits_a_notebook_with_8_pt_text() -> None:
+    mlp, _, _, J = seed_loss()
+    size = viz.PortableFigure(viz.draw_graph(J, params=mlp)).size()
+    assert not size.pans and size.width <= MAX_DISPLAY_WIDTH and size.text_pt >= MIN_TEXT_PT

@@ -95,12 +95,11 @@ def test_backward_and_grad_share_one_derivative_rule_per_op(
     # Issue 7: the fast float path and the differentiable path come from the same rule, so
     # a (test-local, deliberately wrong) tanh rule shows up in both once the methods are
     # generated from the patched table.
-    from autograd_lite.core import codegen, engine, nary
+    from autograd_lite.core import codegen, engine, rules
 
-    wrong = codegen.rule("tanh(x)", "2 * x")
-    monkeypatch.setitem(engine.OPS, "tanh", wrong)
-    (tanh,) = codegen.methods({"tanh": ("tanh", "unary", "")}, engine.OPS, nary._CALLS).values()
-    monkeypatch.setattr(Value, "tanh", tanh)
+    wrong = rules.rule("tanh(x)", "2 * x")
+    monkeypatch.setitem(engine.OPS, "tanh", codegen.compile_op("tanh", wrong))
+    monkeypatch.setattr(Value, "tanh", codegen.compile_method("tanh", "tanh", wrong))
     x = Value(0.5)
     x.tanh().backward()
     assert x.grad == 1.0
@@ -207,7 +206,7 @@ SLOPES = [
     Slopes("abs", lambda x: x.abs(), lambda x: (math.copysign(1.0, x), 0.0, 0.0), KINKED),
     Slopes(
         "sum",
-        lambda x: al.sum([x, 2.0, x, x.exp()]),
+        lambda x: al.total([x, 2.0, x, x.exp()]),
         lambda x: (2 + math.exp(x), math.exp(x), math.exp(x)),
     ),
     Slopes(
@@ -284,7 +283,7 @@ PARTIALS = [
         lambda x, y: al.dot([x, y], [y, x]),
         lambda x, y: {(0,): 2 * y, (1,): 2 * x, (0, 1): 2.0},
     ),
-    Partials("sum", lambda x, y: al.sum([x, y, x]), lambda x, y: {(0,): 2.0, (1,): 1.0}),
+    Partials("sum", lambda x, y: al.total([x, y, x]), lambda x, y: {(0,): 2.0, (1,): 1.0}),
 ]
 
 
@@ -351,6 +350,21 @@ def test_grad_names_an_argnum_out_of_range(argnum: int) -> None:
         al.grad(lambda x, y: x * y, argnums=argnum)(1.0, 2.0)
     with pytest.raises(IndexError, match="out of range"):
         al.grad(lambda x, y: x * y, argnums=(0, argnum))(1.0, 2.0)
+
+
+@pytest.mark.parametrize("argnums", [(0, -2), (-1, 1), (1, -1, 0)])
+def test_grad_refuses_argnums_that_name_an_argument_twice_once_negatives_are_read(
+    argnums: tuple[int, ...],
+) -> None:
+    # as torch.func: -2 of two arguments is argument 0, so (0, -2) lists it twice
+    with pytest.raises(ValueError, match=r"lists an argument twice .* must be unique"):
+        al.grad(lambda x, y: x * y * y, argnums=argnums)(2.0, 4.0)
+    with pytest.raises(ValueError, match="unique"):
+        al.grad(lambda x, y: x * y, argnums=(1, 1))
+    with pytest.raises(TypeError, match="argnums must be an int or a sequence of ints"):
+        al.grad(lambda x, y: x * y, argnums=True)  # type: ignore[arg-type]
+    dx, dy = al.grad(lambda x, y: x * y * y, argnums=(0, -1))(2.0, 4.0)
+    assert (dx.data, dy.data) == (16.0, 16.0)
 
 
 def test_grad_of_an_unused_argument_is_zero() -> None:
@@ -463,7 +477,7 @@ def test_hessian_of_a_quadratic_is_its_matrix() -> None:
 def _one_of_each(x: Value, y: Value) -> list[Value]:
     return [
         x + y, x - 1, 2 * y, x / y, x**2, x**y, 2**x, -x, x.exp(), x.log(), x.sqrt(), x.tanh(),
-        x.sigmoid(), x.relu(), x.leaky_relu(), x.abs(), al.sum([x, y, 3]), al.dot([x], [y], x),
+        x.sigmoid(), x.relu(), x.leaky_relu(), x.abs(), al.total([x, y, 3]), al.dot([x], [y], x),
     ]  # fmt: skip
 
 

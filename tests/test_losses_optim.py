@@ -272,7 +272,8 @@ def test_a_non_finite_gradient_changes_no_parameter(
 def test_sgd_refuses_a_step_that_would_make_a_parameter_infinite_and_changes_nothing() -> None:
     a, b = Value(1.0), Value(1e308)
     a.grad, b.grad = -1.0, -1e308
-    with pytest.raises(ValueError, match=r"parameter 1 would become inf.*no parameter was changed"):
+    changed_nothing = "no parameter and no optimizer state was changed"
+    with pytest.raises(ValueError, match=rf"parameter 1 would become inf.*{changed_nothing}"):
         SGD([a, b], lr=1.0).step()
     assert (a.data, b.data) == (1.0, 1e308)
 
@@ -281,7 +282,7 @@ def test_adam_refuses_a_step_whose_second_moment_would_overflow_and_changes_noth
     p = Value(0.5)
     adam = Adam([p], lr=0.1)
     p.grad = 1e160  # finite, but (1 − β₂)·g² is not
-    with pytest.raises(ValueError, match="state v would overflow"):
+    with pytest.raises(ValueError, match="would overflow its state v"):
         adam.step()
     assert p.data == 0.5 and adam.t == 0 and adam.m == [0.0] and adam.v == [0.0]
 

@@ -551,8 +551,9 @@ def test_draw_dot_draws_labels_data_grads_and_ops() -> None:
     e.label = "e"
     e.backward()
     source = draw_dot(e).source
-    assert "<td><b>a</b></td><td>data 2</td><td>grad -3</td>" in source
-    assert "<td><b>e</b></td><td>data -6</td><td>grad 1</td>" in source
+    row = "</td></tr><tr><td>"  # label, data and grad in a column
+    assert f"<td><b>a</b>{row}data 2{row}grad -3</td>" in source
+    assert f"<td><b>e</b>{row}data -6{row}grad 1</td>" in source
     assert re.findall(r"^\s*v\d+_op \[label=<([^>]*)>", source, flags=re.MULTILINE) == ["×"]
 
 
@@ -637,3 +638,12 @@ def test_the_benchmark_says_which_rows_it_skips_without_the_sdist(
         row = lines.index(next(line for line in lines if line.startswith(f"{name}: ")))
         assert lines[row + 1].startswith("  SKIPPED: micrograd 0.1.0's source distribution is")
         assert "Run `make test` (or `make bench`)" in lines[row + 1]
+
+
+def test_backward_closure_of_micrograd_says_there_is_none_and_what_to_call() -> None:
+    o = Value(2.0) * Value(3.0)
+    with pytest.raises(AttributeError, match=r"no per-node.*o\.backward\(\) runs the whole"):
+        o._backward()
+    with pytest.raises(AttributeError, match="no per-node backward"):
+        o._backward = lambda: None
+    assert o.data == 6.0 and o.grad == 0.0

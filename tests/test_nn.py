@@ -15,8 +15,8 @@ from autograd_lite.nn import (
     ACTIVATIONS,
     FORMAT,
     FORMAT_VERSION,
-    LEAKY_SLOPE,
     MLP,
+    NEGATIVE_SLOPE,
     Layer,
     Neuron,
 )
@@ -108,7 +108,7 @@ def test_every_activation_works_for_hidden_and_output_layers(activation: str) ->
     x = -0.7
     expected = {
         "relu": 0.0,
-        "leaky_relu": LEAKY_SLOPE * LEAKY_SLOPE * x,
+        "leaky_relu": NEGATIVE_SLOPE * NEGATIVE_SLOPE * x,
         "tanh": math.tanh(math.tanh(x)),
         "sigmoid": 1 / (1 + math.exp(-1 / (1 + math.exp(-x)))),
         "linear": x,

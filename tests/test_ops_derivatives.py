@@ -113,7 +113,7 @@ UNARY = [
     Unary("abs", lambda x: x.abs(), abs, lambda x: math.copysign(1.0, x), away_from_zero()),
     Unary(
         "sum",
-        lambda x: al.sum([x, 2.0, x, x * x]),
+        lambda x: al.total([x, 2.0, x, x * x]),
         lambda x: 2 * x + 2.0 + x * x,
         lambda x: 2 + 2 * x,
         reals(),
@@ -166,7 +166,7 @@ BINARY = [
         positives(0.1, 5.0),
         reals(-3, 3),
     ),
-    Binary("sum", lambda x, y: al.sum([x, y, y]), lambda x, y: (1.0, 2.0), reals(), reals()),
+    Binary("sum", lambda x, y: al.total([x, y, y]), lambda x, y: (1.0, 2.0), reals(), reals()),
     Binary(
         "dot",
         lambda x, y: al.dot([x, y], [y, 2.0], bias=x),
@@ -198,7 +198,7 @@ def test_sum_gradient_is_the_number_of_times_each_term_appears(
 ) -> None:
     leaves = [Value(x) for x in xs]
     picks = data.draw(st.lists(st.integers(0, len(xs) - 1), min_size=1, max_size=40))
-    s = al.sum(leaves[i] for i in picks)
+    s = al.total(leaves[i] for i in picks)
     s.backward()
     assert s.data == pytest.approx(math.fsum(xs[i] for i in picks), abs=1e-9)
     assert [v.grad for v in leaves] == [float(picks.count(i)) for i in range(len(xs))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import struct
@@ -111,24 +110,6 @@ def test_portable_png_is_drawn_at_twice_the_resolution() -> None:
     portable = png_size(viz.image_bytes(neuron_graph(), "png", portable=True))
     assert portable[0] == pytest.approx(2 * plain[0], abs=4)
     assert portable[1] == pytest.approx(2 * plain[1], abs=4)
-
-
-@needs_dot
-def test_portable_figure_shows_one_image_format_in_jupyter() -> None:
-    svg_data, svg_meta = viz.PortableFigure(neuron_graph())._repr_mimebundle_()
-    assert list(svg_data) == ["image/svg+xml"] and svg_meta == {}
-    assert "<text" not in svg_data["image/svg+xml"]
-    png = viz.PortableFigure(neuron_graph(), "png")
-    png_data, png_meta = png._repr_mimebundle_()
-    assert list(png_data) == ["image/png"]
-    width, height = png_size(base64.b64decode(png_data["image/png"]))
-    assert png_meta == {"image/png": {"width": width // 2, "height": height // 2}}
-    assert png.image() is png.image()  # drawn once
-
-
-def test_portable_figure_refuses_other_formats() -> None:
-    with pytest.raises(ValueError, match="PortableFigure fmt must be 'svg' or 'png'"):
-        viz.PortableFigure(neuron_graph(), "pdf")
 
 
 # --- files are written all or nothing -------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -200,6 +201,107 @@ def test_compiled_fit_reports_divergence_as_eager_fit_does() -> None:
             fit(mlp, [[1e150]], [[0.0]], optimizer=SGD(mlp.parameters(), lr=1.0), epochs=5,
                 progress=False, compile=compile)  # fmt: skip
         assert all(math.isfinite(p.data) for p in mlp.parameters())
+
+
+def _traced_calls(loss: Callable[..., Value], calls: list[bool]) -> Callable[..., Value]:
+    """loss, noting for each call whether al.compile was tracing it."""
+    from autograd_lite.core import tracehook
+
+    def counted(outputs: list[Value], targets: list[float]) -> Value:
+        calls.append(bool(tracehook.tracing))
+        return loss(outputs, targets)
+
+    return counted
+
+
+def _train(compile: bool | None, loss: Callable[..., Value], **settings: object) -> tuple:  # type: ignore[type-arg]
+    mlp = MLP(2, [3, 1], activation="tanh", seed=4)
+    xs, ys = data.two_moons(n=6, noise=0.2, seed=1)
+    kwargs = {} if compile is None else {"compile": compile}
+    optimizer = SGD(mlp.parameters(), lr=0.1)
+    history = fit(mlp, xs, ys, loss=loss, optimizer=optimizer, progress=False,
+                  **{"epochs": 4, "batch_size": 4, **settings, **kwargs})  # type: ignore[arg-type]  # fmt: skip
+    return history, [(p.data, p.grad) for p in mlp.parameters()]
+
+
+def test_fit_compiles_by_default_each_batch_traced_once() -> None:
+    calls: list[bool] = []
+    compiled = _train(None, _traced_calls(lambda a, y: (a[0] - y[0]) ** 2, calls))
+    assert calls == [True] * 6  # epoch 1 traced both batches (4 + 2 samples); then replays
+    assert compiled == _train(False, lambda a, y: (a[0] - y[0]) ** 2)
+    calls.clear()
+    _train(None, _traced_calls(half_squared_error, calls))  # the library's: one trace per size
+    assert calls == [True] * 6
+    calls.clear()
+    _train(None, _traced_calls(half_squared_error, calls), epochs=1)  # nothing to replay
+    assert calls == [False] * 6
+
+
+def _hinge(a: list[Value], y: list[float]) -> Value:
+    return (1.0 - a[0]).relu() if y[0] == 1.0 else (1.0 + a[0]).relu()
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        _hinge,
+        lambda a, y: (a[0] - 1.0) ** 2 if y[0] else a[0] * a[0],
+        lambda a, y: (a[0] - 1.0) ** 2 if y[0] != 0.0 else a[0] * a[0],
+        lambda a, y: (a[0] - int(y[0])) ** 2,
+        lambda a, y: (a[0] - round(y[0])) ** 2,
+        lambda a, y: (a[0] + 1.0) ** 2 if f"{y[0]:.0f}" == "0" else a[0].abs(),
+        lambda a, y: {0.0: 3.0, 1.0: 1.0}[y[0]] * (a[0] - y[0]) ** 2,
+        lambda a, y: (a[0] - y[0]) ** 2 if isinstance(y[0], float) else a[0],
+    ],
+    ids=["==", "bool", "!=", "int", "round", "format", "dict", "isinstance"],
+)
+def test_compiled_fit_gives_the_loss_its_targets_as_numbers(loss: Callable[..., Value]) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and trains compiled: no CompileWarning
+        compiled = _train(True, loss)
+    assert compiled == _train(False, loss)
+
+
+def test_fit_says_once_that_it_trains_eagerly_and_why() -> None:
+    import warnings
+
+    import numpy as np
+
+    from autograd_lite.training import CompileWarning
+
+    runs, said = [], []
+    for compile in (True, False):
+        mlp = MLP(2, [3, 1], activation="tanh", seed=4)
+        mlp.layers[0].neurons[0].w[0].data = np.float32(0.25)  # eager mode converts it
+        xs, ys = data.two_moons(n=6, noise=0.2, seed=1)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = fit(mlp, xs, ys, optimizer=SGD(mlp.parameters(), lr=0.1), epochs=3,
+                          batch_size=4, progress=False, compile=compile)  # fmt: skip
+        runs.append((history, [(p.data, p.grad) for p in mlp.parameters()]))
+        said.append([str(w.message) for w in caught if issubclass(w.category, CompileWarning)])
+    assert runs[0] == runs[1]
+    assert said[1] == []  # compile=False: nothing to say
+    (message,) = said[0]  # once, in one line naming the parameter and its kind of number
+    assert re.fullmatch(r"fit trains eagerly from epoch 1 on: the data of the leaf Θ⁽²⁾₁₁ is "
+                        r"float32 np\.float32\(0\.25\), set by hand; [^\n]*", message)
+
+
+def test_fit_never_raises_where_eager_fit_would_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograd_lite.compiler import compiled
+    from autograd_lite.training import CompileWarning
+
+    def broken(self: object, *args: object) -> float:
+        raise RuntimeError("a bug of the generated code")
+
+    monkeypatch.setattr(compiled.Compiled, "__call__", broken)
+    with pytest.warns(CompileWarning, match=r"from epoch 1 on: al\.compile failed on a step "
+                      r"\(RuntimeError: a bug of the generated code\)") as said:  # fmt: skip
+        compiled_run = _train(True, half_squared_error)
+    assert len(said) == 1
+    assert compiled_run == _train(False, half_squared_error)
 
 
 # --- predict and r_squared -----------------------------------------------------------------

@@ -14,6 +14,7 @@ from autograd_lite import viz
 from autograd_lite.core import engine, nary
 from autograd_lite.core.engine import Value
 from autograd_lite.nn import MLP
+from autograd_lite.viz import style
 from autograd_lite.viz.graph import op_text
 
 PACKAGE = Path(autograd_lite.__file__).parent
@@ -72,15 +73,15 @@ def test_a_times_a_draws_two_edges_from_a() -> None:
     # a is v0 and the product v1, made by the op node v1_op; ∂(a·a)/∂a = a = 3 per use
     from_a = [e for e in edges(source) if e.startswith("v0 -> ")]
     assert len(from_a) == 2
-    assert all(e.startswith("v0 -> v1_op [") and "label=<3>" in e for e in from_a)
+    assert all(e.startswith("v0 -> v1_op [") and "<td>3</td>" in e for e in from_a)
 
 
 def test_three_or_more_uses_by_one_op_are_one_edge_with_their_count() -> None:
     x = Value(2.0, "x")
     source = viz.draw_graph(nary.total([x] * 200)).source
     (from_x,) = [e for e in edges(source) if e.startswith("v0 -> ")]
-    assert "label=<1 (×200)>" in from_x
-    assert "label=<×5>" in viz.draw_graph(nary.total([x] * 5), show_grad=False).source
+    assert "<td>1 (×200)</td>" in from_x
+    assert "<td>×5</td>" in viz.draw_graph(nary.total([x] * 5), show_grad=False).source
 
 
 def test_constants_are_folded_into_their_op_not_drawn_as_nodes() -> None:
@@ -161,9 +162,11 @@ def test_values_show_label_data_and_grad() -> None:
     out, x, w, b = neuron_expression()
     assert (x.grad, w.grad, b.grad) == (-1.0, 0.5, 1.0)
     source = viz.draw_graph(out).source
-    assert "<td><b>w</b></td><td>data -1</td><td>grad 0.5</td>" in source
-    assert "<td><b>x</b></td><td>data 0.5</td><td>grad -1</td>" in source
-    assert "<td><b>b</b></td><td>data 2</td><td>grad 1</td>" in source
+    # a column of cells: label, data, grad (a narrow box: a rank of them fits the page)
+    row = "</td></tr><tr><td>"
+    assert f"<td><b>w</b>{row}data -1{row}grad 0.5</td>" in source
+    assert f"<td><b>x</b>{row}data 0.5{row}grad -1</td>" in source
+    assert f"<td><b>b</b>{row}data 2{row}grad 1</td>" in source
 
 
 def test_op_nodes_show_the_op() -> None:
@@ -177,7 +180,8 @@ def test_edge_numbers_are_real_labels_so_dot_makes_room_for_them() -> None:
     out, *_ = neuron_expression()
     source = viz.draw_graph(out).source
     assert "xlabel" not in source  # an xlabel is placed after layout, and can land on a node
-    assert 'label=<-1> fontcolor="#555555"' in source
+    # an HTML table: the number, then room on the side away from the edge (label_with_room)
+    assert '<tr><td>-1</td><td width="8"></td></tr></table>> fontcolor="#555555"' in source
 
 
 def test_the_default_rank_direction_is_top_to_bottom() -> None:
@@ -267,6 +271,35 @@ def test_the_legend_lists_parameters_and_closed_gates_when_there_are_some() -> N
     assert "∂out/∂in" not in legend  # no edge numbers without show_grad
 
 
+def test_a_closed_relu_gate_stops_the_gradient_and_only_a_leaky_one_shrinks_it() -> None:
+    # issue 23: the legend said "it stops or shrinks" of a graph with no leaky ReLU in it
+    w = Value(-1.0, "w")
+    relu_legend = legend_of(viz.draw_graph((w * 2.0).relu()).source)
+    assert "closed gate: the gradient stops" in relu_legend and "shrink" not in relu_legend
+    assert "slope" not in relu_legend
+    leaky_legend = legend_of(viz.draw_graph((w * 2.0).leaky_relu(0.1)).source)
+    assert "closed leaky gate: the gradient × its slope" in leaky_legend
+    assert "the gradient stops" not in leaky_legend
+    both = legend_of(viz.draw_graph((w * 2.0).relu() + (w * 3.0).leaky_relu(0.1)).source)
+    assert "the gradient stops" in both and "its slope" in both
+
+
+def test_legend_lines_are_drawn_lines_and_its_entries_keep_apart() -> None:
+    # issue 23: "———" typed as text read as dashes, and the entries ran together when the
+    # viewer's font was wider than dot's
+    out, *_ = neuron_expression()
+    legend = legend_of(viz.draw_graph(out).source)
+    assert "———" not in legend and "- - -" not in legend
+    assert '<td sides="b" border="2" color="#15803d" width="24" height="8"' in legend
+    w = Value(-1.0, "w")
+    closed = legend_of(viz.draw_graph((w * 2.0).relu()).source)
+    assert 'color="#6b7280" style="dashed" width="24"' in closed
+    gap = f'<td width="{style.LEGEND_GAP}"></td>'
+    for row in re.findall(r"<tr>(.*?)</tr>", legend):
+        entries = row.count('<td align="left">')
+        assert row.count(gap) == entries - 1  # room between every two entries of a row
+
+
 # --- escaping -------------------------------------------------------------------------------
 
 HOSTILE_LABEL = 'a<b>{c}|"d"&e\\N\\\\f\ng'
@@ -348,3 +381,9 @@ def test_a_non_value_root_or_param_is_refused() -> None:
         viz.draw_graph(Value(1.0), params=[1])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="draw_graph params must be None, a Module"):
         viz.draw_graph(Value(1.0), params=3)  # type: ignore[arg-type]
+
+
+def test_spaces_of_any_width_stay_spaces_and_control_characters_show() -> None:
+    # a frame's "step  1 of 27" pads with a figure space (U+2007), once drawn as "\u2007"
+    assert style.escape("step\u20071 of 27") == "step\u20071 of 27"
+    assert style.escape("a\nb\x00") == "a\\\\nb\\\\x00"

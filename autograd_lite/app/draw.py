@@ -13,18 +13,20 @@ text is never given to eval, exec or compile.
 from __future__ import annotations
 
 import ast
+import difflib
 import keyword
 import math
 import operator
 import unicodedata
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .. import viz
-from ..core.engine import LEAKY_SLOPE, Operand, Value
+from .. import atomic, viz
+from ..core.engine import NEGATIVE_SLOPE, Operand, Value, topological_order
 from ..core.nary import apply, total
 from ..viz.budget import check_frames_budget, check_layout_budget
+from ..viz.frames import frame_paths
 
 __all__ = [
     "FUNCTIONS",
@@ -116,9 +118,12 @@ def draw_expression(
     directories = _output_directories(output, None if frames is None else Path(frames))
     variables = parse_assignments(assignments)
     root = evaluate(expression, variables)
+    _check_all_used(assignments, variables, root)
     size = check_layout_budget(root)
+    atomic.check_target(output)  # a device, a FIFO, …: refused before anything is drawn
     if frames is not None:
         check_frames_budget(size, "--frames")
+        frame_paths(frames, size.values, fmt)  # each checked the same way
     for directory in directories:
         directory.mkdir(parents=True, exist_ok=True)
     root.backward()
@@ -149,11 +154,31 @@ def _output_directories(output: Path, frames: Path | None) -> list[Path]:
     return [directory for _, _, directory in wanted]
 
 
+def _check_all_used(assignments: Sequence[str], variables: dict[str, Value], root: Value) -> None:
+    """ValueError for a variable given as name=value that the expression does not use
+    (a typo, or a name dropped from the expression): say so, instead of drawing without it."""
+    used = set(topological_order(root))
+    unused = [text.strip() for text, v in zip(assignments, variables.values()) if v not in used]
+    if unused:
+        names = [text.partition("=")[0].strip() for text in unused]
+        given = " and ".join(_show(text) for text in unused[:3]) + (" …" if len(unused) > 3 else "")
+        raise ValueError(
+            f"{given} {'is' if len(unused) == 1 else 'are'} given, but the expression has no "
+            f"{' or '.join(names[:3])}: remove {'it' if len(unused) == 1 else 'them'}, or use "
+            f"{'it' if len(unused) == 1 else 'them'} in the expression"
+        )
+
+
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Value]:
     """{name: Value leaf labelled name} from ["x=0.5", "w=-1", ...]; one-line ValueError if bad."""
     variables: dict[str, Value] = {}
     for text in assignments:
         name, sep, value_text = text.partition("=")
+        if not sep and text.startswith("-"):
+            raise ValueError(
+                f"expected name=value, got {_show(text)}: options such as -o go before the "
+                "expression (and before --)"
+            )
         if not sep:
             raise ValueError(f"expected name=value, got {_show(text)}")
         # Python reads identifiers in NFKC form (a fullwidth ｘ is x), so names are compared so
@@ -254,10 +279,11 @@ def _check(tree: ast.Expression, expression: str, variables: dict[str, Value]) -
             elif node.id not in variables:
                 refuse(
                     node,
-                    f"unknown name {node.id!r}: give it a value, e.g. {node.id}=1.5",
+                    f"unknown name {node.id!r}{_did_you_mean(node.id, variables, ' (', ')')}: "
+                    f"give it a value, e.g. {node.id}=1.5",
                 )
         elif isinstance(node, ast.Call):
-            _check_call(node, expression, function_names, refuse)
+            _check_call(node, expression, variables, function_names, refuse)
         elif isinstance(node, (ast.expr, ast.keyword)):
             what = _REFUSED_NAMES.get(type(node), type(node).__name__)
             refuse(node, f"{what} not allowed: {_source(expression, node)}")
@@ -272,14 +298,19 @@ def _check(tree: ast.Expression, expression: str, variables: dict[str, Value]) -
 def _check_call(
     node: ast.Call,
     expression: str,
+    variables: dict[str, Value],
     function_names: set[ast.AST],
     refuse: Callable[[ast.expr | ast.keyword, str], None],
 ) -> None:
     func = node.func
-    if not isinstance(func, ast.Name) or func.id not in FUNCTIONS:
-        refuse(
-            node, f"calls are allowed only of {', '.join(FUNCTIONS)}: {_source(expression, node)}"
-        )
+    if isinstance(func, ast.Name) and func.id not in FUNCTIONS:
+        message = f"unknown function {func.id!r:.60}{_did_you_mean(func.id, FUNCTIONS)}"
+        if func.id in variables:
+            message = f"{func.id} is a variable, not a function: multiply with *, as in x*(2)"
+        refuse(node, message)
+        return
+    if not isinstance(func, ast.Name):
+        refuse(node, f"only functions can be called, by name: {_source(expression, node)}")
         return
     function_names.add(func)
     if node.keywords:
@@ -290,9 +321,17 @@ def _check_call(
     elif len(node.args) == 2 and _literal_number(node.args[1]) is None:
         refuse(
             node,
-            f"leaky_relu's slope must be a number, as in leaky_relu(x, 0.1): "
+            f"leaky_relu's negative_slope must be a number, as in leaky_relu(x, 0.1): "
             f"{_source(expression, node)}",
         )
+
+
+def _did_you_mean(name: str, known: Iterable[str], before: str = ": ", after: str = "") -> str:
+    """': did you mean relu?' for the known name closest to `name` (difflib, ignoring
+    case: W for w), else ''."""
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+    return f"{before}did you mean {by_lower[close[0]]}?{after}" if close else ""
 
 
 def _literal_number(node: ast.expr) -> float | None:
@@ -330,7 +369,7 @@ def _children(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
     if isinstance(node, ast.Call):
-        return node.args[:1]  # leaky_relu's slope is read as a literal in _combine
+        return node.args[:1]  # leaky_relu's negative_slope is read as a literal in _combine
     return []
 
 
@@ -338,7 +377,7 @@ def _sum_terms(node: ast.BinOp) -> list[ast.expr] | None:
     """The terms of a chain a + b + c + … of three or more (Python nests it to the left:
     ((a + b) + c) + …), else None.
 
-    `_evaluate` adds them with one n-ary `sum` node (`al.sum`), not a chain of `+` nodes:
+    `_evaluate` adds them with one n-ary `sum` node (`al.total`), not a chain of `+` nodes:
     the same numbers (sum adds left to right, as the chain does, and each term's local
     derivative is 1 either way), but x+x+…+x with 200 terms is one node with 200 inputs
     instead of a chain 200 deep, which dot can lay out and a reader can read. Only `+`
@@ -381,9 +420,9 @@ def _combine(node: ast.expr, args: list[Operand], variables: dict[str, Value]) -
         op = FUNCTIONS[node.func.id]
         if op == "leaky_relu":
             # the same default slope as the MLP's leaky_relu layers
-            slope = _literal_number(node.args[1]) if len(node.args) == 2 else LEAKY_SLOPE
-            assert slope is not None  # _check_call made sure
-            return apply(op, args[0], slope)
+            given = _literal_number(node.args[1]) if len(node.args) == 2 else None
+            negative_slope = NEGATIVE_SLOPE if given is None else given
+            return apply(op, args[0], negative_slope)
         return apply(op, args[0])
     raise AssertionError(f"unchecked node {ast.dump(node)}")  # _check refuses all others
 

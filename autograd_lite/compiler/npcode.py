@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +40,9 @@ import numpy as np
 
 from ..core.engine import Value
 from .names import Namer
-from .pycode import compile_source, contribution
-from .ruleexpr import HELPERS, Code, assignment_lines, slope_code
-from .tape import RESERVED, Fallback, Stale, Tape
+from .pycode import compile_source, contribution, floats, guard_test
+from .ruleexpr import HELPERS, Code, assignment_lines, local_grad_code
+from .tape import RESERVED, Fallback, Stale, Tape, name_entries
 
 __all__ = ["batch_function", "batch_source"]
 
@@ -63,6 +63,7 @@ class _Plan:
     """Which nodes fuse into which units, and the code of each unit, both ways."""
 
     def __init__(self, tape: Tape) -> None:
+        name_entries(tape)  # every node is a line of its own here
         self.tape = tape
         self.entries = tape.entries
         self.namer = Namer(RESERVED | set(tape.names))
@@ -165,7 +166,12 @@ class _Plan:
     def lay_out(self) -> list[str]:
         """The lines that read the leaves into _P (a block per fused layer: its Θ row by
         row, then its b), and the number arguments' columns out of _IN."""
-        lines = ["    _P = _np.array([_leaf.data for _leaf in _LEAVES])"]
+        lines = [
+            "    _P = [_leaf.data for _leaf in _LEAVES]",
+            "    if not _floats(_P):  # data set by hand (NaN, True, np.float32): eager mode's",
+            "        raise _Fallback",
+            "    _P = _np.array(_P)",
+        ]
         for unit in self.units:
             if unit.kind != "dot":
                 continue
@@ -192,7 +198,7 @@ class _Plan:
     def _leaves_read_alone(self) -> list[int]:
         used = {self.tape.root}
         for g in self.tape.guards:
-            used.update(x for x in (g.left, g.right) if isinstance(x, int))
+            used.update(x for x in g.operands if isinstance(x, int))
         for unit in self.units:
             if unit.kind != "dot":
                 inputs = [x for i in unit.members for x in self.entries[i].inputs]
@@ -229,7 +235,7 @@ class _Plan:
     def guard_lines(self) -> dict[int, list[str]]:
         lines: dict[int, list[str]] = {}
         for index, g in enumerate(self.tape.guards):
-            test = f"{self.code(g.left)} {g.op} {self.code(g.right)}"
+            test = guard_test(g, [self.code(x) for x in g.operands], numpy=True)
             bad = f"_np.logical_not({test})" if g.outcome else f"({test})"
             bad = f"_np.broadcast_to({bad}, (_N,))"  # one flag per sample, even for numbers
             lines.setdefault(g.after, []).append(
@@ -294,7 +300,8 @@ class _Plan:
         for k, x in enumerate(first.inputs):
             if not isinstance(x, int) or not receives[x]:
                 continue
-            term = contribution(gradient, slope_code(first.op, k, codes, unit.name, numpy=True))
+            local = local_grad_code(first.op, k, codes, unit.name, numpy=True)
+            term = contribution(gradient, local)
             if unit.kind == "map" and self.tape.samplewise[x]:
                 owner = self.unit_of[x][0]
                 picks = [self.unit_of[self.entries[i].inputs[k]][1] for i in unit.members]  # type: ignore[index]
@@ -390,7 +397,7 @@ def batch_function(tape: Tape) -> Callable[[Any, int], float]:
     if "numpy" not in tape.cache:
         source = batch_source(tape)
         namespace = {**HELPERS, "_np": np, "_Stale": Stale, "_Fallback": Fallback,
-                     "_finite": _finite, "_zip": zip,
+                     "_finite": _finite, "_floats": floats, "_zip": zip,
                      "_LEAVES": tape.cache["numpy leaves"]}  # fmt: skip
         tape.cache["numpy"] = compile_source(source, namespace, "batch replay")
     function: Callable[[Any, int], float] = tape.cache["numpy"]
@@ -410,27 +417,45 @@ class Batch:
         return [a[i].tolist() for a in self.arrays]
 
 
-def batch(columns: tuple[object, ...], who: str) -> Batch:
-    """The columns as a Batch, or TypeError/ValueError naming the bad one."""
+def batch(columns: tuple[object, ...], who: str, names: Sequence[str] = ()) -> Batch:
+    """The columns as a Batch, or TypeError/ValueError naming the bad one (by f's
+    parameter name, from `names`) and, for a number that is not finite, its sample."""
     if not columns:
         raise TypeError(f"{who} needs one column (a list over the samples) per argument of f")
     arrays: list[Any] = []
     for k, column in enumerate(columns):
+        where = f"{who}: argument {names[k] if k < len(names) else f'#{k}'}"
         if isinstance(column, (str, bytes)) or not hasattr(column, "__len__"):
             raise TypeError(
-                f"{who}: argument {k} must be a list with one entry per sample, "
+                f"{where} must be a list with one entry per sample, "
                 f"got {type(column).__name__} {column!r:.60}"
             )
-        array = _numbers(column, f"{who}: argument {k}")
+        array = _numbers(column, where)
         n = len(arrays[0]) if arrays else len(array) if array.ndim else 0
         if array.ndim == 0 or len(array) != n or n == 0:
             raise ValueError(
                 f"{who}: every argument needs one entry per sample, and at least one sample; "
-                f"argument {k} has {array.size if array.ndim == 0 else len(array)}, not {n}"
+                f"{where[len(who) + 2 :]} has {array.size if array.ndim == 0 else len(array)}, "
+                f"not {n}"
             )
         arrays.append(array)
     n = len(arrays[0])
-    return Batch(n, np.concatenate([a.reshape(n, -1) for a in arrays], axis=1), arrays)
+    numbers = np.concatenate([a.reshape(n, -1) for a in arrays], axis=1)
+    if not np.isfinite(numbers).all():  # as Value(x) refuses it in eager mode
+        _refuse_non_finite(arrays, n, who, names)
+    return Batch(n, numbers, arrays)
+
+
+def _refuse_non_finite(arrays: list[Any], n: int, who: str, names: Sequence[str]) -> None:
+    """ValueError naming the first argument, and sample, holding a NaN or ±inf."""
+    for k, array in enumerate(arrays):
+        cells = array.reshape(n, -1)
+        finite = np.isfinite(cells)
+        if not finite.all():
+            sample, cell = (int(i) for i in np.argwhere(~finite)[0])
+            where = f"{who}: argument {names[k] if k < len(names) else f'#{k}'}"
+            bad = float(cells[sample, cell])
+            raise ValueError(f"{where} needs finite numbers, got {bad!r} in sample {sample}")
 
 
 def _numbers(column: object, where: str) -> Any:

@@ -4,7 +4,7 @@
         x_1, x_2, y_1, y_2 = _numbers
         Θ2_11 = _L[0].data
         ...
-        z2_1 = Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1
+        z2_1 = 0.0 + Θ2_11 * x_1 + Θ2_12 * x_2 + b2_1
         a2_1 = z2_1 if z2_1 > 0.0 else 0.0
         ...
         dJ_dJ = 1.0
@@ -17,10 +17,12 @@ Every line comes from the op's rule in engine.OPS (see ruleexpr.py), and the bac
 lines visit the nodes in the order `backward()` does and add in the same order, so the
 numbers come out as eager mode's, to the last bit.
 
-What the straight line leaves out it checks: each guard (a comparison f made) raises
-`Stale` when its outcome changes; a value out of an op's domain, or a non-finite value or
-gradient, raises `Fallback` before any `.grad` is written (the caller then reruns the step
-eagerly, which raises the engine's error or applies its zero rule).
+What the straight line leaves out it checks: each guard (a comparison f made, or an op
+that refused its inputs while f caught the error) raises `Stale` when its outcome
+changes; a leaf whose data is not a finite float, a value out of an op's domain, or a
+non-finite value or gradient, raises `Fallback` before any `.grad` is written (the caller
+then reruns the step eagerly, which raises the engine's error, applies its zero rule, or
+converts the data as eager mode does).
 
 The variables are the nodes' names (names.py) and their gradients' (`dJ_d` + name);
 every other name the code uses is its own and starts with `_` (`_L`, the leaves; `_k`, the
@@ -49,10 +51,12 @@ from pathlib import Path
 from typing import Any
 
 from .repeats import Repeat, find_repeat
-from .ruleexpr import HELPERS, Code, assignment_lines, slope_code, sum_of
-from .tape import Fallback, Guard, Stale, Tape
+from .ruleexpr import HELPERS, Code, assignment_lines, local_grad_code, refusal_code, sum_of
+from .tape import Fallback, Guard, Stale, Tape, name_entries
 
-__all__ = ["compile_source", "contribution", "python_source", "replay_function"]
+__all__ = [
+    "compile_source", "contribution", "floats", "guard_test", "python_source", "replay_function",
+]
 
 _counter = itertools.count(1)
 _HERE = str(Path(__file__).resolve().parents[1])  # autograd_lite/, not compiler/
@@ -79,8 +83,21 @@ def _finite(values: tuple[float, ...]) -> bool:
     return bool(total - total == 0.0)  # NaN and ±inf give NaN; an overflow is a false alarm
 
 
+_JUST_FLOAT = frozenset({float})
+
+
+def floats(values: Any) -> bool:
+    """Are all these finite floats (not NaN or ±inf, nor another kind of number: an int, a
+    bool, np.float32)? A leaf's data is one unless set by hand, and then eager mode
+    converts it, or refuses it, op by op: the replay leaves that to eager mode."""
+    if not _JUST_FLOAT.issuperset(map(type, values)):
+        return False
+    total = sum(values, 0.0)
+    return bool(total - total == 0.0)  # an overflow of the sum is a false alarm, and harmless
+
+
 _NAMESPACE: dict[str, Any] = {
-    **HELPERS, "_Stale": Stale, "_Fallback": Fallback, "_finite": _finite,
+    **HELPERS, "_Stale": Stale, "_Fallback": Fallback, "_finite": _finite, "_floats": floats,
     "_range": range, "_reversed": reversed,
 }  # fmt: skip
 
@@ -90,9 +107,11 @@ def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], floa
     if "python" not in tape.cache:
         namespace = dict(_NAMESPACE)
         repeat = find_repeat(tape)
+        name_entries(tape, None if repeat is None else _read_by_loop(tape, repeat))
         if repeat is not None:
             namespace["_SLOTS"] = repeat.slots
             namespace["_GET"] = [operator.itemgetter(*s) if s else None for s in repeat.slots]
+            namespace["_CONST"] = repeat.constants
         source = python_source(tape, repeat)
         tape.cache["python source"] = source
         tape.cache["python"] = compile_source(source, namespace, "replay")
@@ -100,17 +119,19 @@ def replay_function(tape: Tape) -> Callable[[list[float], tuple[Any, ...]], floa
     return function
 
 
-def contribution(gradient: str, slope: str) -> str:
-    """The code of gradient · slope, the chain rule's term (× 1 and × −1 left out)."""
-    if slope == "1.0":
+def contribution(gradient: str, local_grad: str) -> str:
+    """The code of gradient · local_grad, the chain rule's term (× 1 and × −1 left out)."""
+    if local_grad == "1.0":
         return gradient
-    if slope == "-1.0":
+    if local_grad == "-1.0":
         return f"-{gradient}"
-    shape = _WORD.sub(lambda m: m[0] if keyword.iskeyword(m[0]) else "v", slope)
-    return f"{gradient} * {slope if _is_atom(shape) else f'({slope})'}"
+    shape = _WORD.sub(lambda m: m[0] if m[1] or keyword.iskeyword(m[0]) else "v", local_grad)
+    return f"{gradient} * {local_grad if _is_atom(shape) else f'({local_grad})'}"
 
 
-_WORD = re.compile(r"[^\W\d]\w*")
+#: A number (kept: the e of 1e-05 is no name) or a name (made `v`, so that the shapes of
+#: slopes repeat and _is_atom's cache serves them).
+_WORD = re.compile(r"(\d[\d.]*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|[^\W\d]\w*")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -129,8 +150,7 @@ def python_source(tape: Tape, repeat: Repeat | None = None) -> str:
         return looped_source(tape, repeat)
     lines = ["def _replay(_numbers, _L):", *_reads(tape)]
     guards = _guards_by_position(tape)
-    for i in _read_entries(tape):
-        lines += guards.pop(i, [])
+    lines += guards.pop(-1, [])  # the guards on arguments and leaves alone
     lines.append("    # forward: the value of every node")
     for i, e in enumerate(tape.entries):
         if e.kind in ("op", "nograd", "detach"):
@@ -141,10 +161,6 @@ def python_source(tape: Tape, repeat: Repeat | None = None) -> str:
     lines += _backward_lines(tape)
     lines.append(f"    return {tape.names[tape.root]}")
     return "\n".join(lines) + "\n"
-
-
-def _read_entries(tape: Tape) -> list[int]:
-    return [i for i, e in enumerate(tape.entries) if e.kind in ("input", "leaf")]
 
 
 def _reads(tape: Tape, numbers: bool = True) -> list[str]:
@@ -161,35 +177,62 @@ def _reads(tape: Tape, numbers: bool = True) -> list[str]:
         lines.append(f"    {', '.join(by_slot)}{',' if len(by_slot) == 1 else ''} = _numbers")
     else:
         lines += [f"    {n} = _numbers[{k}]" for k, n in enumerate(by_slot) if n != "_"]
+    leaves = [e.name for e in tape.entries if e.kind == "leaf"]
     lines += [f"    {e.name} = _L[{e.slot}].data" for e in tape.entries if e.kind == "leaf"]
+    if leaves:  # data set by hand (NaN, an int, a bool, np.float32): eager mode's business
+        lines.append(f"    if not _floats(({', '.join(leaves)},)):\n        raise _Fallback")
     return lines
 
 
-def input_codes(tape: Tape, i: int) -> list[Code]:
-    """Entry i's inputs as code: their names, or the constants themselves."""
+Lifted = dict[tuple[int, int], str]  # (entry, input position) -> the variable read there
+
+
+def input_codes(tape: Tape, i: int, lifted: Lifted | None = None) -> list[Code]:
+    """Entry i's inputs as code: their names, or the constants themselves (or, where a
+    loop reads a constant per sample, the variable that holds it)."""
     names = tape.names
-    return [names[x] if isinstance(x, int) else x for x in tape.entries[i].inputs]
+    codes: list[Code] = [names[x] if isinstance(x, int) else x for x in tape.entries[i].inputs]
+    if lifted:
+        for p in range(len(codes)):
+            codes[p] = lifted.get((i, p), codes[p])
+    return codes
 
 
-def _forward_lines(tape: Tape, i: int) -> list[str]:
+def _forward_lines(tape: Tape, i: int, lifted: Lifted | None = None) -> list[str]:
     e = tape.entries[i]
-    inputs = input_codes(tape, i)
+    inputs = input_codes(tape, i, lifted)
     if e.kind == "detach":
         return [f"    {e.name} = {inputs[0]}"]
     return assignment_lines(e.name, e.op, inputs)
 
 
+def guard_test(guard: Guard, codes: list[Code], numpy: bool = False) -> str:
+    """The code of a guard's test (its operands' code given): the comparison, or "the
+    engine refuses op's inputs with the error it raised when f was traced"."""
+    if guard.error is not None:
+        return refusal_code(guard.op, codes, guard.error, numpy)
+    left, right = (c if isinstance(c, str) else repr(c) for c in codes)
+    return f"{left} {guard.op} {right}"
+
+
 def _guard_line(tape: Tape, index: int, guard: Guard) -> str:
-    test = guard.describe(tape.names)
+    names = tape.names
+    test = guard_test(guard, [names[x] if isinstance(x, int) else x for x in guard.operands])
     if guard.outcome:
         return f"    if not ({test}):  # guard {index}\n        raise _Stale({index})"
     return f"    if {test}:  # guard {index}\n        raise _Stale({index})"
 
 
 def _guards_by_position(tape: Tape) -> dict[int, list[str]]:
+    """Each guard's lines, by the entry after whose forward line they go: the last of its
+    operands that the forward pass computes (-1: all are read before it, as arguments,
+    leaves or constants)."""
+    entries = tape.entries
     lines: dict[int, list[str]] = {}
     for index, guard in enumerate(tape.guards):
-        lines.setdefault(guard.after, []).append(_guard_line(tape, index, guard))
+        computed = [x for x in guard.operands
+                    if isinstance(x, int) and entries[x].kind not in ("input", "leaf")]  # fmt: skip
+        lines.setdefault(max(computed, default=-1), []).append(_guard_line(tape, index, guard))
     return lines
 
 
@@ -220,7 +263,9 @@ def _seed(tape: Tape, defined: set[int]) -> list[str]:
     return []
 
 
-def _edge_lines(tape: Tape, order: list[int], defined: set[int]) -> list[str]:
+def _edge_lines(
+    tape: Tape, order: list[int], defined: set[int], lifted: Lifted | None = None
+) -> list[str]:
     """For each entry of order: its gradient times each local derivative, added to the
     gradient of each input that passes it on (`=` for the first term, then `+=`).
 
@@ -230,10 +275,10 @@ def _edge_lines(tape: Tape, order: list[int], defined: set[int]) -> list[str]:
     lines = []
     for i in order:
         gradient = f"dJ_d{names[i]}"
-        inputs = input_codes(tape, i)
+        inputs = input_codes(tape, i, lifted)
         op = entries[i].op
         terms = [
-            (x, contribution(gradient, slope_code(op, k, inputs, names[i])))
+            (x, contribution(gradient, local_grad_code(op, k, inputs, names[i])))
             for k, x in enumerate(entries[i].inputs)
             if x.__class__ is not float and receives[x]  # type: ignore[index]
         ]
@@ -264,10 +309,16 @@ def _write_back(tape: Tape, leaves: list[int]) -> list[str]:
 
 def _leaves_with_gradient(tape: Tape) -> list[int]:
     """The leaf entries some gradient reaches (J itself, or an input of a backward op)."""
-    reached = {x for i in tape.backward for x in tape.entries[i].inputs if isinstance(x, int)}
-    if tape.entries[tape.root].kind == "leaf":
-        reached.add(tape.root)
-    return [i for i, e in enumerate(tape.entries) if e.kind == "leaf" and i in reached]
+    if "leaves with gradient" not in tape.cache:
+        entries = tape.entries
+        leaves = {i for i, e in enumerate(entries) if e.kind == "leaf"}
+        reached = {x for i in tape.backward for x in entries[i].inputs
+                   if x.__class__ is int and x in leaves}  # fmt: skip
+        if entries[tape.root].kind == "leaf":
+            reached.add(tape.root)
+        tape.cache["leaves with gradient"] = sorted(reached)
+    found: list[int] = tape.cache["leaves with gradient"]
+    return found
 
 
 # --- a sum over alike samples, as a loop ---------------------------------------------------
@@ -278,13 +329,27 @@ def _indented(lines: list[str]) -> list[str]:
 
 
 def _sample_inputs(tape: Tape, repeat: Repeat) -> str:
-    """The line that reads sample k's number arguments."""
+    """The lines that read sample k's number arguments and its lifted constants."""
     names = [tape.names[i] for i in repeat.body if tape.entries[i].kind == "input"]
-    if not names:
-        return "        pass"
+    lines = []
     if len(names) == 1:
-        return f"        {names[0]} = _numbers[_SLOTS[_k][0]]"
-    return f"        {', '.join(names)} = _GET[_k](_numbers)"
+        lines.append(f"        {names[0]} = _numbers[_SLOTS[_k][0]]")
+    elif names:
+        lines.append(f"        {', '.join(names)} = _GET[_k](_numbers)")
+    if repeat.constants and repeat.constants[0]:
+        lifted = [f"_c{j + 1}" for j in range(len(repeat.constants[0]))]
+        lines.append(f"        {', '.join(lifted)}, = _CONST[_k]")
+    return "\n".join(lines) or "        pass"
+
+
+def _read_by_loop(tape: Tape, repeat: Repeat) -> set[int]:
+    """The entries the loop's code names: the leaves, sample 0's, the sum, the chain."""
+    leaves = [i for i, e in enumerate(tape.entries) if e.kind == "leaf"]
+    return {*leaves, *repeat.body, repeat.total, *repeat.chain, tape.root}
+
+
+def _lifted_names(repeat: Repeat) -> Lifted:
+    return {place: f"_c{j + 1}" for place, j in repeat.lifted.items()}
 
 
 def looped_source(tape: Tape, repeat: Repeat) -> str:
@@ -297,7 +362,7 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     in_sample = set(repeat.body)
     body = [i for i in repeat.body if entries[i].kind != "input"]
     chain = [i for i in tape.backward if i in set(repeat.chain)]
-    one_pass = all(_is_number(_chain_slope(tape, i)) for i in repeat.chain)
+    one_pass = all(_is_number(_chain_local_grad(tape, i)) for i in repeat.chain)
     backward = repeat.total in tape.backward
     leaves = _leaves_with_gradient(tape)
     defined = set(leaves)
@@ -311,7 +376,8 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     order = range(repeat.n - 1, -1, -1) if one_pass else range(repeat.n)
     lines += ["    # sample by sample: sample 0's names stand for each sample's values",
               f"    for _k in {_range_code(order)}:", _sample_inputs(tape, repeat)]  # fmt: skip
-    lines += _indented([line for i in body for line in _forward_lines(tape, i)])
+    lifted = _lifted_names(repeat)
+    lines += _indented([line for i in body for line in _forward_lines(tape, i, lifted)])
     sample_checks = [names[i] for i in tape.must_be_finite() if i in in_sample]
     if sample_checks:
         checked = ", ".join(sample_checks)
@@ -320,7 +386,7 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     saved = ", ".join(names[i] for i in body)
     sample_backward = [f"        dJ_d{names[repeat.term]} = dJ_d{names[repeat.total]}",
                        *_indented(_edge_lines(tape, [i for i in tape.backward if i in in_sample],
-                                              {*leaves, repeat.term}))]  # fmt: skip
+                                              {*leaves, repeat.term}, lifted))]  # fmt: skip
     if one_pass:
         lines += sample_backward if backward else []
     else:
@@ -340,11 +406,11 @@ def looped_source(tape: Tape, repeat: Repeat) -> str:
     return "\n".join([*lines, f"    return {names[tape.root]}"]) + "\n"
 
 
-def _chain_slope(tape: Tape, i: int) -> str:
+def _chain_local_grad(tape: Tape, i: int) -> str:
     """The local derivative of chain entry i with respect to its one node input."""
     e = tape.entries[i]
     k = next(k for k, x in enumerate(e.inputs) if isinstance(x, int))
-    return slope_code(e.op, k, input_codes(tape, i), tape.names[i])
+    return local_grad_code(e.op, k, input_codes(tape, i), tape.names[i])
 
 
 def _is_number(code: str) -> bool:

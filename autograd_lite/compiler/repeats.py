@@ -7,15 +7,24 @@ compile them. pycode.py writes it as a loop over the samples instead, one sample
 long, in the order that backward() visits the nodes, so the numbers are the same.
 
 A tape qualifies when: below J there is a chain of one-input ops down to a `sum` of
-entries tₖ; every other node (the leaves aside) belongs to exactly one tₖ's graph; the
-graphs match node for node (same ops, same constants, the same leaves, inputs in the
-same places), differing only in their number arguments; and f made no comparisons.
+entries tₖ, each made by an op (a term that is a leaf or an argument has no graph of its
+own to loop over: `total([p, p])`, `total(xs)`); every other node (the leaves aside)
+belongs to exactly one tₖ's graph; the graphs match node for node (same ops, the same
+leaves, inputs in the same places), differing only in their number arguments and in
+their constants; and f made no comparisons.
+
+A constant that differs between the samples (a target y, when f was traced on numbers,
+as `fit` traces a batch) is read per sample, like a number argument: `lifted` says
+where, `constants` holds each sample's. Constants that agree stay in the code as they
+are. An exponent of `**` is never lifted: its rule asks whether it is a constant.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
+from ..core.engine import OPS
 from .tape import Tape
 
 __all__ = ["Repeat", "find_repeat"]
@@ -31,6 +40,9 @@ class Repeat:
     term: int  # sample 0's tₖ
     slots: list[tuple[int, ...]]  # per sample: the number arguments its input entries read
     n: int
+    #: (entry of sample 0, input position) -> the lifted constant read there (0, 1, …)
+    lifted: dict[tuple[int, int], int] = field(default_factory=dict)
+    constants: list[tuple[float, ...]] = field(default_factory=list)  # per sample, as lifted
 
 
 def find_repeat(tape: Tape, smallest: int = 2) -> Repeat | None:
@@ -48,6 +60,8 @@ def find_repeat(tape: Tape, smallest: int = 2) -> Repeat | None:
     terms = entries[i].inputs
     if len(terms) < smallest or not all(isinstance(t, int) for t in terms):
         return None
+    if any(entries[t].kind in ("leaf", "input") for t in terms):  # type: ignore[index]
+        return None  # a term with no graph of its own (and perhaps a term twice)
     owner = _owners(tape, terms)  # type: ignore[arg-type]
     if owner is None:
         return None
@@ -57,10 +71,12 @@ def find_repeat(tape: Tape, smallest: int = 2) -> Repeat | None:
             members[k].append(j)
         elif entries[j].kind != "leaf" and j != i and j not in chain:
             return None  # a node outside the samples: no loop
-    slots = _alike(tape, members, owner, terms)  # type: ignore[arg-type]
-    if slots is None:
+    alike = _alike(tape, members, owner, terms)  # type: ignore[arg-type]
+    if alike is None:
         return None
-    return Repeat(i, chain, members[0], terms[0], slots, len(terms))  # type: ignore[arg-type]
+    slots, varying = alike
+    lifted, constants = _lift(tape, members, varying)
+    return Repeat(i, chain, members[0], terms[0], slots, len(terms), lifted, constants)  # type: ignore[arg-type]
 
 
 def _owners(tape: Tape, terms: list[int]) -> list[int] | None:
@@ -77,15 +93,16 @@ def _owners(tape: Tape, terms: list[int]) -> list[int] | None:
             if owner[j] >= 0:
                 return None
             owner[j] = k
-            stack.extend(x for x in entries[j].inputs if isinstance(x, int))
+            stack.extend([x for x in entries[j].inputs if x.__class__ is int])
     return owner
 
 
 def _alike(
     tape: Tape, members: list[list[int]], owner: list[int], terms: list[int]
-) -> list[tuple[int, ...]] | None:
-    """The number slots of each sample's input entries, if every sample's graph matches
-    sample 0's node for node; else None."""
+) -> tuple[list[tuple[int, ...]], set[tuple[int, int]]] | None:
+    """(the number slots of each sample's input entries, the places (entry of sample 0,
+    input position) where a constant differs between samples), if every sample's graph
+    matches sample 0's node for node; else None."""
     entries = tape.entries
     local = [0] * len(entries)
     for group in members:
@@ -93,6 +110,7 @@ def _alike(
             local[j] = position
     first = members[0]
     slots = []
+    varying: set[tuple[int, int]] = set()
     for k, group in enumerate(members):
         if len(group) != len(first) or local[terms[k]] != local[terms[0]]:
             return None
@@ -100,11 +118,60 @@ def _alike(
             a, b = entries[a_index], entries[b_index]
             if a.kind != b.kind or a.op != b.op or len(a.inputs) != len(b.inputs):
                 return None
-            for x, y in zip(a.inputs, b.inputs):
-                if x.__class__ is float or owner[x] < 0:  # type: ignore[index]
-                    if x != y:  # the same constant, the same leaf
+            for p, (x, y) in enumerate(zip(a.inputs, b.inputs)):
+                if x.__class__ is float:
+                    if y.__class__ is not float:
+                        return None
+                    if not _same(x, y):
+                        if p in _KIND_TESTED.get(a.op, ()):
+                            return None
+                        varying.add((a_index, p))
+                elif owner[x] < 0:  # type: ignore[index]  # a leaf: the same one
+                    if x != y:
                         return None
                 elif y.__class__ is float or owner[y] != k or local[x] != local[y]:  # type: ignore[index]
                     return None
         slots.append(tuple(entries[j].slot for j in group if entries[j].kind == "input"))
-    return slots
+    return slots, varying
+
+
+def _lift(
+    tape: Tape, members: list[list[int]], varying: set[tuple[int, int]]
+) -> tuple[dict[tuple[int, int], int], list[tuple[float, ...]]]:
+    """(lifted, constants) of a Repeat: one lifted constant per distinct column of values
+    over the samples (a sample's x₁ feeds every neuron of the first layer: one read)."""
+    entries = tape.entries
+    first = members[0]
+    at = {j: position for position, j in enumerate(first)}
+    columns: dict[tuple[str, ...], int] = {}
+    lifted: dict[tuple[int, int], int] = {}
+    values: list[list[float]] = []
+    for entry, p in sorted(varying):
+        column = [entries[group[at[entry]]].inputs[p] for group in members]
+        key = tuple(map(float.hex, column))  # -0.0 is not 0.0
+        if key not in columns:
+            columns[key] = len(values)
+            values.append(column)
+        lifted[(entry, p)] = columns[key]
+    constants = [tuple(column[k] for column in values) for k in range(len(members))]
+    return lifted, constants
+
+
+def _same(x: float, y: float) -> bool:
+    """The same constant, to the bit (0.0 and -0.0 differ)."""
+    return x == y and math.copysign(1.0, x) == math.copysign(1.0, y)
+
+
+def _kind_tested() -> dict[str, frozenset[int]]:
+    """For each op, the inputs whose *kind* its rule tests (`b.__class__ is float` in the
+    domain of **): a constant there cannot become a variable."""
+    found = {}
+    for name, op in OPS.items():
+        conditions = " ".join(d.condition for d in op.rule.domain) if op.rule else ""
+        tested = {k for k, v in enumerate("ab") if f"{v}.__class__" in conditions}
+        if tested:
+            found[name] = frozenset(tested)
+    return found
+
+
+_KIND_TESTED = _kind_tested()

@@ -1,11 +1,11 @@
 """The code of one node, from the op's rule in `engine.OPS`: its value, its local
 derivatives and its domain check, as Python expressions, for floats or for NumPy arrays.
 
-The rule text is the engine's (`OPS[op].rule.value`, `.slopes`, `.domain`): here it is
+The rule text is the engine's (`OPS[op].rule.value`, `.local_grads`, `.domain`): here it is
 parsed with `ast`, checked against an allow-list of constructs, and rewritten, never
 copied by hand:
 
-- the rule's input names (x, y, slope) and `out` become the code of the node's inputs
+- the rule's input names (x, y, negative_slope) and `out` become the code of the node's inputs
   and result (a variable name or a constant);
 - parts made of constants only are folded (`0.0 if zero(2.0) else …` loses its test);
 - for NumPy, the helpers become NumPy functions (exp → np.exp, zero(v) → v == 0.0,
@@ -13,8 +13,9 @@ copied by hand:
   and `or`/`and` become np.logical_or/np.logical_and.
 
 The n-ary ops `sum` and `dot` have no rule text (their functions are written by hand in
-engine.py: a lambda for `sum`, `_dot` and `_d_dot`); `NARY` below writes their code, once,
-for both flavours, and a test checks it against those functions.
+engine.py); `NARY` below writes their code for both flavours: dot's with the engine's own
+`dot_value` and `dot_local_grads`, run on code instead of numbers. A test checks the code
+against the engine's functions.
 
 Every name the code calls (the rule's helpers, `float`, `abs`, `sum`, NumPy) is written
 with a leading `_` (`_exp`, `_np.where`) and bound in `HELPERS` (NumPy by npcode.py): the
@@ -30,14 +31,22 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.codegen import FLOAT_NAMES, Rule
-from ..core.engine import OPS
+from ..core.engine import OPS, dot_inputs, dot_local_grads, dot_value
+from ..core.rules import FLOAT_NAMES, Rule
 
-__all__ = ["HELPERS", "NARY", "domain_code", "slope_code", "sum_of", "value_code"]
+__all__ = [
+    "HELPERS",
+    "NARY",
+    "domain_code",
+    "local_grad_code",
+    "refusal_code",
+    "sum_of",
+    "value_code",
+]
 
 #: The constructs a rule may use; a new rule with anything else fails loudly, here.
 _ALLOWED = (
@@ -82,11 +91,13 @@ def value_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str:
     return _filled(_template(op, "value", numpy, _pattern(inputs), None), inputs)
 
 
-def slope_code(op: str, k: int, inputs: Sequence[Code], out: str, numpy: bool = False) -> str:
+def local_grad_code(
+    op: str, k: int, inputs: Sequence[Code], out: str, numpy: bool = False
+) -> str:
     """The code of ∂out/∂(input k)."""
     if op in NARY:
-        return _code(NARY[op].slope(inputs, k))
-    return _filled(_template(op, "slope", numpy, _pattern(inputs), k), inputs, out)
+        return _code(NARY[op].local_grad(inputs, k))
+    return _filled(_template(op, "local_grad", numpy, _pattern(inputs), k), inputs, out)
 
 
 def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | None:
@@ -95,6 +106,49 @@ def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | N
         return None
     code = _template(op, "domain", numpy, _pattern(inputs), None)
     return None if code == "True" else _filled(code, inputs)
+
+
+def refusal_code(
+    op: str, inputs: Sequence[Code], error: type[BaseException], numpy: bool = False
+) -> str:
+    """The code of "the engine refuses these inputs of op with `error`", as `nary.apply`
+    checks them: the first of op's domain conditions that fails raises its own error;
+    if all hold, a value that is not finite raises OverflowError."""
+    conditions = [] if op in NARY else [
+        (_filled(_template(op, "condition", numpy, _pattern(inputs), k), inputs), d.error)
+        for k, d in enumerate(_rule(op).domain)
+    ]  # fmt: skip
+    both, negated = (_both_np, _not_np) if numpy else (_both, _not)
+    cases = []
+    holds = [c for c, _ in conditions]
+    for j, (condition, raised) in enumerate(conditions):
+        if raised is error:  # the conditions before hold, and this one fails
+            cases.append(functools.reduce(both, [*holds[:j], negated(condition)]))
+    if error is OverflowError:
+        value = value_code(op, inputs, numpy)
+        finite = f"_np.isfinite({value})" if numpy else f"_finite(({value},))"
+        cases.append(functools.reduce(both, [*holds, negated(finite)]))
+    if not cases:
+        return "False"
+    if numpy:
+        return functools.reduce(lambda a, b: f"_np.logical_or({a}, {b})", cases)
+    return " or ".join(f"({c})" for c in cases)
+
+
+def _both(a: str, b: str) -> str:  # in order: out of the domain, the value may raise
+    return f"({a}) and ({b})"
+
+
+def _not(a: str) -> str:
+    return f"not ({a})"
+
+
+def _both_np(a: str, b: str) -> str:
+    return f"_np.logical_and({a}, {b})"
+
+
+def _not_np(a: str) -> str:
+    return f"_np.logical_not({a})"
 
 
 def assignment_lines(name: str, op: str, inputs: Sequence[Code], numpy: bool = False) -> list[str]:
@@ -139,11 +193,14 @@ def _template(
     names = {**dict(zip(rule.names, inputs)), "out": "_out_"}
     if part == "value":
         return _rewrite(rule.value, names, numpy)
-    if part == "slope":
+    if part == "local_grad":
         assert k is not None
-        return _rewrite(rule.slopes[k], names, numpy)
+        return _rewrite(rule.local_grads[k], names, numpy)
     # `b.__class__ is float` in the ** rule asks whether the second input is a constant
     kinds = {"a": pattern[0] is not None, "b": len(pattern) > 1 and pattern[1] is not None}
+    if part == "condition":  # the k-th condition of the domain, alone
+        assert k is not None
+        return _rewrite(rule.domain[k].condition, names, numpy, kinds)
     parts = [_rewrite(d.condition, names, numpy, kinds) for d in rule.domain]
     parts = [p for p in parts if p != "True"]
     if not parts:
@@ -279,12 +336,14 @@ class _ToNumpy(ast.NodeTransformer):
 # --- the n-ary ops ----------------------------------------------------------------------
 
 
-def _plus(terms: Sequence[str]) -> str:
-    """Σ terms, added as the engine's sum adds them (`sum(terms, 0.0)`)."""
+def _plus(terms: Iterable[str]) -> str:
+    """Σ terms, added as the engine's sum adds them (`sum(terms, 0.0)`): from 0.0, which
+    is no idle term: it makes a sum of −0.0s 0.0, as eager mode has it."""
+    terms = list(terms)
     if not terms:
         return "0.0"
     if _SUM_IS_PLAIN and len(terms) <= 100:  # the same additions, in the same order
-        return " + ".join(terms)
+        return " + ".join(["0.0", *terms])
     return f"_sum(({', '.join(terms)},), 0.0)"  # a flat tuple: no deep nesting to compile
 
 
@@ -294,16 +353,20 @@ def sum_of(terms: str) -> str:
 
 
 def _dot_value(inputs: list[str]) -> str:
-    # inputs = (w₁…wₙ, x₁…xₙ) or (w₁…wₙ, x₁…xₙ, b): z = Σₖ wₖxₖ (+ b), as engine._dot
-    n = len(inputs) // 2
-    z = _plus([f"{w} * {x}" for w, x in zip(inputs[:n], inputs[n : 2 * n])])
-    return f"{z} + {inputs[-1]}" if len(inputs) % 2 else z
+    def total(terms: Iterable[str], start: float) -> str:
+        return _plus(terms)  # from 0.0, as sum(terms, 0.0)
+
+    def times(w: str, x: str) -> str:
+        return f"{w} * {x}"
+
+    def plus(z: str, b: str) -> str:
+        return f"{z} + {b}"
+
+    return str(dot_value(*dot_inputs(inputs), total=total, times=times, plus=plus))
 
 
-def _dot_slope(inputs: Sequence[Code], k: int) -> Code:
-    # ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1, as engine._d_dot
-    n = len(inputs) // 2
-    return inputs[n + k] if k < n else inputs[k - n] if k < 2 * n else "1.0"
+def _dot_local_grad(inputs: Sequence[Code], k: int) -> Code:
+    return dot_local_grads(inputs)[k]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -311,10 +374,10 @@ class Nary:
     """The code of an n-ary op: its value, and ∂out/∂(input k), from its inputs' code."""
 
     value: Callable[[list[str]], str]
-    slope: Callable[[Sequence[Code], int], Code]
+    local_grad: Callable[[Sequence[Code], int], Code]
 
 
 NARY: dict[str, Nary] = {
     "sum": Nary(_plus, lambda inputs, k: "1.0"),
-    "dot": Nary(_dot_value, _dot_slope),
+    "dot": Nary(_dot_value, _dot_local_grad),
 }

@@ -12,11 +12,13 @@ inputs, with what the replay needs to know of each:
   it sends no gradient;
 - `detach`: `x.detach()`: the value of x, no gradient.
 
-Beside the entries the tape keeps its guards: every comparison of Values f made, with
-its outcome and the file:line that made it. A replay checks each guard as soon as its
-operands are known; a changed outcome means f would take another branch, so the tape is
-stale. `signature` (the nesting of the arguments, which of them are Values, and the
-grad mode) is the key a tape is valid for.
+Beside the entries the tape keeps its guards: every comparison of Values f made, and
+every op that refused its inputs while f caught the error, with its outcome and the
+file:line that made it. A replay checks each guard as soon as its operands are known; a
+changed outcome means f would take another path, so the tape is stale. The entries hold
+every node f made, also those it did not use: eager mode makes them, and an op among them
+may leave its domain. `signature` (the nesting of the arguments, which of them are
+Values, and the grad mode) is the key a tape is valid for.
 """
 
 from __future__ import annotations
@@ -24,18 +26,21 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..core import modes, tracehook
 from ..core.collector import no_gc
 from ..core.engine import OPS, Value, topological_order
-from ..core.functional import _single_value
+from ..core.functional import single_value
 from ..core.validation import real_number
 from .names import ACTIVATION_OPS, Namer, identifier, op_name
 
-__all__ = ["Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "trace"]
+__all__ = [
+    "Entry", "FailedOnValues", "Fallback", "Guard", "Stale", "Tape", "flatten", "name_entries",
+    "rebuild", "trace",
+]
 
 #: Names no other node may take: J, the root's. The generated code's own names (its
 #: arguments, loop variables, helpers and builtins) all start with `_`, which no node's
@@ -63,7 +68,7 @@ class Fallback(Exception):
 
 def _masking_ops() -> frozenset[str]:
     """The ops whose result can be finite though an input is not: relu(-inf) = 0,
-    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, slope=inf) = 1, …
+    tanh(inf) = 1, 1 / inf = 0, leaky_relu(1, negative_slope=inf) = 1, …
 
     A replay checks only J and a few nodes for NaN and ±inf (Tape.must_be_finite): the
     inputs of these ops must be among them, or an overflow the engine would refuse could
@@ -104,20 +109,29 @@ class Entry:
 
 @dataclass(frozen=True)
 class Guard:
-    """A comparison f made: `left op right` was `outcome` (operands: entry or constant)."""
+    """Something f's path depended on, which every replay checks again:
 
-    left: int | float
+    - a comparison of Values: `operands[0] op operands[1]` was `outcome` (op: < <= > >=);
+    - a refusal: the engine refused op (an op of engine.OPS) on these operands, raising
+      `error` (a domain's error, or OverflowError), and f caught it. "The engine refuses
+      them with that error" was True (`outcome`): on a replay where it does not, f
+      would take another path.
+
+    The operands are entries (int) or constants (float); `after` is the entry after which
+    they are all known."""
+
     op: str
-    right: int | float
+    operands: tuple[int | float, ...]
     outcome: bool
     site: str
-    after: int  # the entry after which both operands are known
+    after: int
+    error: type[BaseException] | None = None  # a refusal's error; None: a comparison
 
     def describe(self, names: Sequence[str]) -> str:
-        def shown(x: int | float) -> str:
-            return names[x] if isinstance(x, int) else repr(x)
-
-        return f"{shown(self.left)} {self.op} {shown(self.right)}"
+        shown = [names[x] if isinstance(x, int) else repr(x) for x in self.operands]
+        if self.error is not None:
+            return f"{self.op}({', '.join(shown)}) raises {self.error.__name__}"
+        return f"{shown[0]} {self.op} {shown[1]}"
 
 
 @dataclass
@@ -133,17 +147,23 @@ class Tape:
     samplewise: list[bool]  # per entry: does it depend on a number argument?
     signature: object
     cache: dict[str, Any] = field(default_factory=dict)  # generated code, by flavour
+    #: Why this trace must not be replayed (None: it may be): the step runs f eagerly.
+    eager_reason: str | None = None
+    #: The ends of the nodes f made and did not use (no entry uses them, and they are not
+    #: J): eager mode makes them too, so a replay checks that they are finite.
+    unused_ends: list[int] = field(default_factory=list)
 
-    names: list[str] = field(default_factory=list)  # each entry's identifier, set by trace
+    #: each entry's identifier ("" until name_entries gives it one)
+    names: list[str] = field(default_factory=list)
 
     def must_be_finite(self) -> list[int]:
         """The entries a replay checks are finite, so that it meets every overflow and NaN
-        the eager forward pass would have refused: J, the guards' operands, and the inputs
-        of the ops that can turn a non-finite input into a finite result (a NaN or ±inf
-        anywhere else reaches J)."""
-        wanted = {self.root}
+        the eager forward pass would have refused: J, the ends of unused nodes, the
+        guards' operands, and the inputs of the ops that can turn a non-finite input into
+        a finite result (a NaN or ±inf anywhere else reaches one of them)."""
+        wanted = {self.root, *self.unused_ends}
         for g in self.guards:
-            wanted.update(x for x in (g.left, g.right) if isinstance(x, int))
+            wanted.update(x for x in g.operands if isinstance(x, int))
         for e in self.entries:
             if e.op in MASKING_OPS:
                 wanted.update(x for x in e.inputs if isinstance(x, int))
@@ -153,39 +173,85 @@ class Tape:
 # --- arguments ------------------------------------------------------------------------
 
 
-def flatten(args: Sequence[object], who: str) -> tuple[object, list[float], list[Value]]:
-    """(signature, the number arguments in order, the Value arguments in order)."""
+def flatten(
+    args: Sequence[object], who: str, names: Sequence[str] = ()
+) -> tuple[object, list[float], list[Value]]:
+    """(signature, the number arguments in order, the Value arguments in order).
+
+    A number argument must be what `Value(x)` accepts, as eager mode makes a Value of it:
+    a finite real number, not a bool. Otherwise a TypeError or ValueError names `who` and
+    the argument, by f's parameter name (`names`) and its place in a list: `xs[1]`."""
     numbers_out: list[float] = []
     values: list[Value] = []
+
+    def finite(items: Any, path: tuple[int, ...]) -> None:
+        """Refuses the first NaN or ±inf among items, floats all."""
+        if not _finite_sum(items):  # a NaN or ±inf among them (or a sum that overflows)
+            for k, item in enumerate(items):
+                if item - item != 0.0:
+                    _refuse(item, who, _where((*path, k), names))
 
     def walk(x: object, path: tuple[int, ...]) -> object:
         cls = x.__class__
         if cls is float:
+            if x - x != 0.0:  # type: ignore[operator]  # NaN and ±inf give NaN
+                _refuse(x, who, _where(path, names))
             numbers_out.append(x)  # type: ignore[arg-type]
             return 0
         if cls is list or cls is tuple:
             items: Sequence[object] = x  # type: ignore[assignment]
             if all(item.__class__ is float for item in items):  # the common case, at once
+                finite(items, path)
                 numbers_out.extend(items)  # type: ignore[arg-type]
                 return (cls is tuple, len(items))
+            if _ROWS.issuperset(map(type, items)):  # a batch: lists of floats, at once
+                rows = cast(Sequence[Sequence[float]], items)
+                flat = list(itertools.chain.from_iterable(rows))
+                if _JUST_FLOAT.issuperset(map(type, flat)):
+                    if not _finite_sum(flat):
+                        for k, row in enumerate(rows):
+                            finite(row, (*path, k))
+                    numbers_out.extend(flat)
+                    shapes = [(row.__class__ is tuple, len(row)) for row in rows]
+                    return (cls is tuple, tuple(shapes))
             return (cls is tuple, tuple([walk(item, (*path, k)) for k, item in enumerate(items)]))
         if isinstance(x, Value):
             values.append(x)
             return 1
-        where = f"argument {path[0]}" + "".join(f"[{k}]" for k in path[1:])
         if isinstance(x, numbers.Real) and not isinstance(x, bool):
-            numbers_out.append(real_number(x, f"{who}: {where}"))
+            numbers_out.append(real_number(x, f"{who}: argument {_where(path, names)}"))
             return 0
         raise TypeError(
-            f"{who}: {where} must be a number, a Value or a list of them, "
-            f"got {type(x).__name__} {x!r:.60}"
+            f"{who}: argument {_where(path, names)} must be a number, a Value or a list of "
+            f"them, got {type(x).__name__} {x!r:.60}"
         )
 
     shape = tuple([walk(a, (i,)) for i, a in enumerate(args)])
     return (modes.is_grad_enabled(), shape), numbers_out, values
 
 
-def _rebuild(args: Sequence[object], numbers_in: list[Value], values: list[Value]) -> list[Any]:
+_JUST_FLOAT = frozenset({float})
+_ROWS = frozenset({list, tuple})
+
+
+def _finite_sum(floats: Any) -> bool:
+    total = sum(floats, 0.0)
+    return bool(total - total == 0.0)  # NaN and ±inf give NaN
+
+
+def _where(path: tuple[int, ...], names: Sequence[str]) -> str:
+    """An argument's place, by f's parameter name: `x`, `xs[1]` (`#0` where f has none)."""
+    head = names[path[0]] if path[0] < len(names) else f"#{path[0]}"
+    return head + "".join(f"[{k}]" for k in path[1:])
+
+
+def _refuse(x: object, who: str, where: str) -> None:
+    raise ValueError(f"{who}: argument {where} needs a finite number, got {x!r}")
+
+
+def rebuild(
+    args: Sequence[object], numbers_in: Sequence[Value], values: Sequence[Value]
+) -> list[Any]:
     """args with each number replaced by the next of numbers_in, each Value by the next of
     values (same nesting, lists stay lists and tuples tuples)."""
     numbers_it, values_it = iter(numbers_in), iter(values)
@@ -205,14 +271,22 @@ class _Recorder:
     """Collects the engine's reports during a trace (see tracehook.py)."""
 
     def __init__(self) -> None:
-        self.comparisons: list[tuple[Any, str, Any, bool, str]] = []
+        #: comparisons ("compare", left, op, right, outcome, site) and refusals ("refuse",
+        #: op, operands, error, site), in the order f made them
+        self.events: list[tuple[Any, ...]] = []
         self.hidden: dict[int, tuple[Value, str, tuple[Any, ...]]] = {}
+        self.made_nodes: list[Value] = []  # every node f made, used or not, in order
 
     def compared(self, left: Any, op: str, right: Any, outcome: bool) -> None:
-        self.comparisons.append((left, op, right, outcome, _site()))
+        self.events.append(("compare", left, op, right, outcome, _site()))
 
-    def unrecorded(self, node: Any, op: str, edges: tuple[Any, ...]) -> None:
-        self.hidden[id(node)] = (node, op, edges[: len(edges) // 2])
+    def refused(self, op: str, operands: tuple[Any, ...], error: BaseException) -> None:
+        self.events.append(("refuse", op, operands, error, _site()))
+
+    def made(self, node: Any, op: str, edges: tuple[Any, ...]) -> None:
+        self.made_nodes.append(node)
+        if not node.edges:  # made under no_grad: a leaf, whose value the replay recomputes
+            self.hidden[id(node)] = (node, op, edges[: len(edges) // 2])
 
     def detached(self, source: Any, copy: Any) -> None:
         self.hidden[id(copy)] = (copy, "detach", (source,))
@@ -236,27 +310,38 @@ def trace(f: Any, args: Sequence[object], arg_names: Sequence[str]) -> Tape:
     value_proxies = [Value(v.data, v.label) for v in values_in]
     recorder = _Recorder()
     try:
-        with no_gc(), tracehook.recording(recorder):
-            result = f(*_rebuild(args, number_proxies, value_proxies))
+        with no_gc(), modes.slow_path(), tracehook.recording(recorder):
+            result = f(*rebuild(args, number_proxies, value_proxies))
     except Exception as error:
         raise FailedOnValues from error
-    out = _single_value(result, "compile")
+    out = single_value(result, "compile")
     arguments = {id(p): ("input", i) for i, p in enumerate(number_proxies)}
     arguments.update({id(p): ("leaf", i) for i, p in enumerate(value_proxies)})
     builder = _Builder(recorder, arguments)
     with no_gc():
         eager = topological_order(out)  # the order backward() visits, reversed
-        if recorder.hidden or recorder.comparisons:
-            guards = [builder.guard(c) for c in recorder.comparisons]
+        in_graph = {id(node) for node in eager}
+        unused = [n for n in recorder.made_nodes if id(n) not in in_graph]
+        ends: list[int] = []
+        if recorder.hidden or recorder.events or unused:
+            guards = builder.guards(recorder.events)
             root = builder.add(out)
+            for node in unused:  # eager mode makes them too: their domains are checked
+                builder.add(node)
+            inputs = {id(x) for node in unused for x in builder.inputs_of(node)}
+            ends = [builder.index[id(n)] for n in unused if id(n) not in inputs]
         else:  # the graph is all there is: its order serves as the tape's
             guards = []
-            for node in eager:
-                builder.enter(node)
-            root = len(builder.entries) - 1
+            index, entries, entry = builder.index, builder.entries, builder.entry
+            for node in eager:  # builder.enter, inline: a tape has thousands of nodes
+                index[id(node)] = len(entries)
+                entries.append(entry(node))
+            root = len(entries) - 1
         tape = builder.tape(eager, root, guards, signature, len(numbers_in), len(values_in))
-        _name(tape, *_argument_names(args, arg_names))
-    tape.names = [e.name for e in tape.entries]
+        tape.eager_reason = builder.eager_reason
+        tape.unused_ends = ends
+    tape.cache["argument names"] = _argument_names(args, arg_names)
+    tape.names = [""] * len(tape.entries)  # given by name_entries, as the code needs them
     return tape
 
 
@@ -270,6 +355,7 @@ class _Builder:
         self.index: dict[int, int] = {}  # id(node) -> its entry
         self.entries: list[Entry] = []
         self.captured: list[Value] = []
+        self.eager_reason: str | None = None
 
     def inputs_of(self, node: Value) -> tuple[Any, ...]:
         if node.edges:
@@ -300,11 +386,15 @@ class _Builder:
         self.entries.append(self.entry(node))
 
     def entry(self, node: Value) -> Entry:
+        edges = node.edges
+        if edges:  # an op, the common case, first; its inputs (node.inputs) as references
+            index = self.index
+            refs = tuple([x if x.__class__ is float else index[id(x)]
+                          for x in edges[: len(edges) >> 1]])  # fmt: skip
+            return Entry("op", node.op, refs, label=node.label)
         argument = self.arguments.get(id(node))
         if argument is not None:
             return Entry(argument[0], "", (), argument[1], node.label)
-        if node.edges:
-            return Entry("op", node.op, self.refs(node.inputs), label=node.label)
         hidden = self.hidden.get(id(node))
         if hidden is not None:
             kind = "detach" if hidden[1] == "detach" else "nograd"
@@ -316,11 +406,42 @@ class _Builder:
         index = self.index
         return tuple([x if x.__class__ is float else index[id(x)] for x in inputs])
 
-    def guard(self, comparison: tuple[Any, str, Any, bool, str]) -> Guard:
-        left, op, right, outcome, site = comparison
+    def guards(self, events: list[tuple[Any, ...]]) -> list[Guard]:
+        """The guards of the comparisons and refusals f made (see Guard). A refusal that
+        no guard can check (of data set by hand to NaN, say) sets `eager_reason`."""
+        guards = []
+        for kind, *event in events:
+            guard = self.comparison(*event) if kind == "compare" else self.refusal(*event)
+            if guard is not None:
+                guards.append(guard)
+        return guards
+
+    def comparison(self, left: Any, op: str, right: Any, outcome: bool, site: str) -> Guard:
         refs = [self.add(x) if isinstance(x, Value) else real_number(x, op) for x in (left, right)]
         after = max(r for r in refs if isinstance(r, int))
-        return Guard(refs[0], op, refs[1], outcome, site, after)
+        return Guard(op, tuple(refs), outcome, site, after)
+
+    def refusal(
+        self, op: str, operands: tuple[Any, ...], error: BaseException, site: str
+    ) -> Guard | None:
+        """The guard "op refuses these operands", or None if it needs none: with constants
+        only, op refuses them on every call. An op that refused a Value whose data is not a
+        finite float (set by hand), or an operand that is no number, makes the trace one
+        that must not be replayed: the guard could not tell when f's path changes."""
+        if not any(isinstance(x, Value) for x in operands):
+            return None
+        rule = OPS[op].rule
+        errors = {OverflowError, *(d.error for d in rule.domain)} if rule else {OverflowError}
+        plain = all(_plain(x.data if isinstance(x, Value) else x) for x in operands)
+        if not plain or type(error) not in errors:
+            self.eager_reason = (
+                f"f caught the {type(error).__name__} that {op} raised ({error}), on inputs a "
+                "guard cannot check"
+            )
+            return None
+        refs = tuple(self.add(x) if isinstance(x, Value) else float(x) for x in operands)
+        after = max(r for r in refs if isinstance(r, int))
+        return Guard(op, refs, True, site, after, error=type(error))
 
     def tape(
         self, eager: list[Value], root: int, guards: list[Guard], signature: object,
@@ -330,10 +451,12 @@ class _Builder:
         receives: list[bool] = []
         samplewise: list[bool] = []
         for e in entries:
-            below = [i for i in e.inputs if isinstance(i, int)]
-            passes = e.kind == "op" and any(receives[i] for i in below)
-            receives.append(e.kind == "leaf" or passes)
-            samplewise.append(e.kind == "input" or any(samplewise[i] for i in below))
+            kind = e.kind
+            below = [i for i in e.inputs if i.__class__ is int]
+            receives.append(
+                kind == "leaf" or (kind == "op" and any(map(receives.__getitem__, below)))
+            )
+            samplewise.append(kind == "input" or any(map(samplewise.__getitem__, below)))
         # eager backward() visits the recorded graph in this order: so do we, so that every
         # gradient is summed in the same order, and comes out the same to the last bit
         backward = [self.index[id(n)] for n in reversed(eager)]
@@ -342,6 +465,14 @@ class _Builder:
             entries, root, guards, tuple(self.captured), n_numbers, n_values, backward,
             receives, samplewise, signature,
         )
+
+
+def _plain(x: object) -> bool:
+    """Is x a number that a replay computes with as eager mode does: a finite float, or
+    an int that converts to one exactly as the engine converts it (x ** 2)?"""
+    if isinstance(x, int):
+        return x.__class__ is int and -1e300 < x < 1e300
+    return isinstance(x, float) and x.__class__ is float and x - x == 0.0
 
 
 def _argument_names(args: Sequence[object], names: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -362,26 +493,37 @@ def _argument_names(args: Sequence[object], names: Sequence[str]) -> tuple[list[
     return number_names, value_names
 
 
-def _name(tape: Tape, number_names: list[str], value_names: list[str]) -> None:
-    """Gives every entry a unique identifier (see names.py)."""
-    namer = Namer(RESERVED)
+def name_entries(tape: Tape, wanted: Iterable[int] | None = None) -> None:
+    """Gives each entry of `wanted` (None: every entry) that has none a unique identifier
+    (see names.py), in entry order. A loop over samples names only the entries its code
+    reads (sample 0's, the leaves, the sum and what lies above it): naming the thousands
+    of others would be a tenth of the trace."""
     entries = tape.entries
-    for index, e in enumerate(entries):
+    if "namer" not in tape.cache:
+        tape.cache["namer"] = Namer(RESERVED)
+    namer: Namer = tape.cache["namer"]
+    number_names, value_names = tape.cache["argument names"]
+    for index in sorted(range(len(entries)) if wanted is None else set(wanted)):
+        e = entries[index]
+        if e.name:
+            continue
         if index == tape.root and e.kind not in ("input", "leaf"):
             e.name = "J"
-            continue
-        numbered = False
-        if e.label and identifier(e.label):
-            base = identifier(e.label)
-        elif e.kind == "input":
-            base = number_names[e.slot]
-        elif e.kind == "leaf":
-            base, numbered = (value_names[e.slot], False) if e.slot < tape.n_values else ("p", True)
         else:
-            base = _derived_name(e, entries)
-            numbered = not base
-            base = base or op_name(e.op)
-        e.name = namer.fresh(base, numbered)
+            numbered = False
+            if e.label and identifier(e.label):
+                base = identifier(e.label)
+            elif e.kind == "input":
+                base = number_names[e.slot]
+            elif e.kind == "leaf":
+                numbered = e.slot >= tape.n_values
+                base = "p" if numbered else value_names[e.slot]
+            else:
+                base = _derived_name(e, entries)
+                numbered = not base
+                base = base or op_name(e.op)
+            e.name = namer.fresh(base, numbered)
+        tape.names[index] = e.name
 
 
 def _derived_name(e: Entry, entries: list[Entry]) -> str:

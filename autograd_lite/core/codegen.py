@@ -1,297 +1,391 @@
-"""Code generated from the op table: every op's functions and Value methods come from the
-Python expressions written once in `engine.OPS`.
+"""The code generator: writes `_ops_generated.py` from the rule table `engine.RULES`.
 
-A row of the table is a `Rule`: the op's value and its local derivatives as expressions
-in its inputs (x, y) and its result (out), plus the conditions its inputs must meet:
+    make regen        (python autograd_lite/core/codegen.py; or, when the package imports,
+                       python -m autograd_lite.core.codegen)
 
-    "*":    rule("x * y", "y", "x")
-    "relu": rule("x if x > 0.0 else 0.0", "1.0 if x > 0.0 else 0.0")
+For each rule it writes the op's functions: `mul_forward(x, y)` (the value, on floats),
+`mul_local_grads(out, x, y)` (every local derivative ∂out/∂input, on floats or Values),
+`mul_local_grad_0` … (one per input, for higher-order gradients) and, for an op with a
+domain, `div_check_domain(x, y, a, b)` (raises the op's own error, naming the values). It
+also writes the class `ValueOps`, which `engine.Value` inherits: each method (`__mul__`,
+`__rmul__`, `relu`, …) does its op inline, value and local derivatives written out, with
+one quick test that the numbers are finite; anything else goes to the checked `apply`.
 
-From each row this module builds, once, at import:
-
-- `forward(x, y)`: the value, on floats;
-- `derivative(out, x, y)`: the local derivatives. The expressions are plain arithmetic,
-  comparisons and the helpers below, which take floats and Values alike, so the same
-  function gives numbers for `backward()` and graphs for `grad(grad(f))`;
-- `check_domain(x, y, a, b)`: raises the op's own error (log of 0, 1/0, …) naming the
-  values; x, y are the inputs' numbers and a, b the inputs themselves;
-- the Value method (`Value.__mul__`, `Value.relu`, …): the whole op inline, value and
-  local derivatives written out, with one quick test that the numbers are finite. Any
-  other case (a number of another type, a NaN, a domain error, an overflow) goes to the
-  engine's `apply`, which does the careful checks and raises the precise error. Inlining
-  makes `x * y` about twice as fast as calling `forward` and `derivative` in turn.
-
-`source_of(method)` shows what was generated. The source is built here from our own rule
-table and compiled with `exec`; no user text ever reaches it.
-
-This module imports nothing of ours: nary.py hands it the table and what the methods call.
+The generated file is committed, so editors, debuggers, coverage and type checkers see
+real code; tests/test_codegen.py fails when it differs from what this module writes now.
+`compile_op` compiles one op's functions at run time, from the same text.
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
 import linecache
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Domain", "Op", "Rule", "methods", "rule", "source_of"]
+if __name__ == "__main__" and not __package__:  # run as a file: `make regen`
+    import sys
+    import types
+
+    # Import core/ alone, with a stand-in for the generated module, so that no stale or
+    # broken _ops_generated.py can stop its own regeneration.
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+    top = types.ModuleType("autograd_lite")
+    top.__path__ = [str(Path(__file__).resolve().parents[1])]
+    stand_in = types.ModuleType("autograd_lite.core._ops_generated")
+    stand_in.__dict__.update(ValueOps=type("ValueOps", (), {"__slots__": ()}), OPS={},
+                             check=lambda *args: None)  # fmt: skip
+    sys.modules.update({"autograd_lite": top, stand_in.__name__: stand_in})
+    from autograd_lite.core import codegen
+
+    codegen.main()
+    raise SystemExit
+
+from .rules import HELPERS, Domain, Op, Rule
+
+__all__ = ["METHODS", "compile_method", "compile_op", "generate", "main", "op_source"]
+
+#: Where the generated module lives.
+TARGET = Path(__file__).with_name("_ops_generated.py")
+
+#: Each Value method: (its op, how it reads its operands: "unary", "left" or "right").
+#: A reflected method (`2.0 * x` is `x.__rmul__(2.0)`) gets the op's inputs the other way.
+METHODS: dict[str, tuple[str, str]] = {
+    "__add__": ("+", "left"), "__radd__": ("+", "right"),
+    "__sub__": ("-", "left"), "__rsub__": ("-", "right"),
+    "__mul__": ("*", "left"), "__rmul__": ("*", "right"),
+    "__truediv__": ("/", "left"), "__rtruediv__": ("/", "right"),
+    "__pow__": ("**", "left"), "__rpow__": ("**", "right"),
+    "__neg__": ("neg", "unary"), "__abs__": ("abs", "unary"),
+    "exp": ("exp", "unary"), "log": ("log", "unary"), "sqrt": ("sqrt", "unary"),
+    "tanh": ("tanh", "unary"), "sigmoid": ("sigmoid", "unary"),
+    "relu": ("relu", "unary"), "abs": ("abs", "unary"),
+    "leaky_relu": ("leaky_relu", "left"),
+}  # fmt: skip
+_COMPARISONS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
+# The ops whose names are not identifiers, as their functions are called.
+_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 
 
-@dataclass(frozen=True)
-class Domain:
-    """A condition the inputs must meet, and the error raised when they do not."""
-
-    condition: str  # a Python expression in the input names (x, y) and operands (a, b)
-    error: type[Exception]
-    message: str  # formatted with the input names, e.g. "log needs x > 0, got {x!r}"
+def _quoted(text: str) -> str:
+    """text as a Python string literal in double quotes, as the rest of the package has them."""
+    if '"' in text or "\\" in text or "\n" in text:
+        return repr(text)
+    return f'"{text}"'
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One op's math as source text: `value` and one slope ∂out/∂input per input."""
-
-    value: str
-    slopes: tuple[str, ...]
-    domain: tuple[Domain, ...] = ()
-    names: tuple[str, ...] = ("x", "y")  # what the expressions call the inputs
-
-    @property
-    def arity(self) -> int:
-        return len(self.slopes)
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-@dataclass(frozen=True)
-class Op:
-    """A primitive as the engine runs it. `rule` is its source (None for the n-ary ops,
-    whose functions are written by hand)."""
-
-    forward: Callable[..., float]  # inputs' numbers -> out
-    derivative: Callable[..., tuple[Any, ...]]  # (out, *inputs) -> ∂out/∂input for each
-    check_domain: Callable[..., None] = field(default=lambda *args: None)
-    rule: Rule | None = None
-    slopes: tuple[Callable[..., Any], ...] = ()  # (out, *inputs) -> ∂out/∂input k, for each k
-
-    def local_grads(self, positions: list[int], out: Any, *inputs: Any) -> list[Any]:
-        """∂out/∂inputs[k] for each k in `positions`, computing only those where the rule
-        gives one function per input (a slope off the path may have no finite value)."""
-        if self.slopes:
-            return [self.slopes[k](out, *inputs) for k in positions]
-        every = self.derivative(out, *inputs)
-        return [every[k] for k in positions]
+def function_prefix(op: str) -> str:
+    prefix = _WORDS.get(op, op)
+    if not prefix.isidentifier():
+        raise ValueError(f"codegen: op name {op!r:.60} is not an identifier")
+    return prefix
 
 
-# --- the helpers the expressions may call -------------------------------------------------
+# --- an op's functions ----------------------------------------------------------------------
 
 
-def _float_power(x: float, p: float) -> float:
-    """x ** p as IEEE pow: ±inf where Python raises (overflow, 0 to a negative power)."""
-    try:
-        return float(x**p)
-    except (OverflowError, ZeroDivisionError):
-        odd = float(p).is_integer() and p % 2 == 1
-        return math.copysign(math.inf, x) if odd else math.inf
+def op_source(op: str, rule: Rule) -> str:
+    """The text of op's functions: forward, local_grads, local_grad_k, check_domain."""
+    name = function_prefix(op)
+    value = _renamed(rule.value, _ON_FLOATS)  # the value is computed on floats only
+    inputs = ", ".join(f"{n}: float" for n in rule.names)
+    duals = ", ".join(f"{n}: Any" for n in rule.names)
+    grads = _tuple(list(rule.local_grads))
+    parts = [
+        f"def {name}_forward({inputs}) -> float:\n    return {value}\n",
+        f"def {name}_local_grads(out: Any, {duals}) -> tuple[Any, ...]:\n    return {grads}\n",
+    ]
+    for k, local in enumerate(rule.local_grads):
+        parts.append(f"def {name}_local_grad_{k}(out: Any, {duals}) -> Any:\n    return {local}\n")
+    if rule.domain:
+        operands = "a: Operand, b: Operand" if rule.arity == 2 else "a: Operand"
+        checks = "".join(_domain_check(d) for d in rule.domain)
+        parts.append(f"def {name}_check_domain({inputs}, {operands}) -> None:\n{checks}")
+    return "\n\n".join(parts)
 
 
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:  # inf: the finite test sends it to `apply`, which names it
-        return math.inf
+def _domain_check(domain: Domain) -> str:
+    error = domain.error.__name__
+    if getattr(builtins, error, None) is not domain.error:  # the file names it as a builtin
+        raise ValueError(f"codegen: a domain's error must be a builtin exception, got {error}")
+    return f"    if not ({domain.condition}):\n        raise {error}(f{_quoted(domain.message)})\n"
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float))
-
-
-def _power(x: Any, p: Any) -> Any:
-    return _float_power(x, p) if _is_number(x) and _is_number(p) else x**p
-
-
-def _zero(x: Any) -> bool:
-    """True for the number 0 only. A Value is never "zero" here, even at 0: the rule it
-    enters may still have a non-zero derivative with respect to it (higher order)."""
-    return _is_number(x) and x == 0.0
-
-
-def _log(x: Any) -> Any:
-    return math.log(x) if _is_number(x) else x.log()
-
-
-def _signed_inf(x: Any) -> float:
-    """±inf with the sign of x (of x's number, for a Value): 1/±0 as IEEE has it."""
-    return math.copysign(math.inf, x if _is_number(x) else x.data)
-
-
-#: The names the expressions may use, on floats (values and fast paths) ...
-FLOAT_NAMES: dict[str, Any] = {
-    "exp": _exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "tanh": math.tanh,
-    "power": _float_power,
-    "zero": _zero,
-    "signed_inf": _signed_inf,
-    "inf": math.inf,
-}
-#: ... and in derivative rules, on floats or Values.
-DUAL_NAMES: dict[str, Any] = {**FLOAT_NAMES, "log": _log, "power": _power}
-
-
-# --- compiling a rule ---------------------------------------------------------------------
-
-
-def _compile(
-    source: str, name: str, namespace: dict[str, Any], shown: str | None = None
-) -> Callable[..., Any]:
-    scope = dict(namespace)
-    # Named after this file, so tracebacks say where the code came from, and so that
-    # detect_anomaly's search for the user's line skips it like the rest of the package.
-    # linecache lets tracebacks show the generated lines.
-    filename = f"{__file__} <generated {shown or name}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), scope)  # our own rule table, never user text
-    function: Callable[..., Any] = scope[name]
-    function.__source__ = source  # type: ignore[attr-defined]
-    return function
-
-
-def _operands(arity: int) -> str:
-    return "a, b" if arity == 2 else "a"
-
-
-def rule(
-    value: str, *slopes: str, domain: tuple[Domain, ...] = (), names: tuple[str, ...] = ("x", "y")
-) -> Op:
-    """The Op for a row of the table: its functions compiled from the expressions."""
-    source = Rule(value, slopes, domain, names[: len(slopes)])
-    inputs = ", ".join(source.names)
-    forward = _compile(f"def forward({inputs}):\n    return {value}\n", "forward", FLOAT_NAMES)
-    derivative = _compile(
-        f"def derivative(out, {inputs}):\n    return ({', '.join(slopes)},)\n",
-        "derivative",
-        DUAL_NAMES,
+def _op_entry(op: str, rule: Rule) -> str:
+    name = function_prefix(op)
+    each = _tuple([f"{name}_local_grad_{k}" for k in range(rule.arity)])
+    domain = f"\n        check_domain={name}_check_domain," if rule.domain else ""
+    return (
+        f"    {_quoted(op)}: Op(\n        {name}_forward,\n        {name}_local_grads,{domain}\n"
+        f"        rule=RULES[{_quoted(op)}],\n        local_grad={each},\n    ),\n"
     )
-    check = "".join(
-        f"    if not ({d.condition}):\n"
-        f"        raise DOMAIN[{i}].error(DOMAIN[{i}].message.format({_as_keywords(source)}))\n"
-        for i, d in enumerate(domain)
-    )
-    check_domain = _compile(
-        f"def check_domain({inputs}, {_operands(len(slopes))}):\n{check}    return None\n",
-        "check_domain",
-        {**FLOAT_NAMES, "DOMAIN": domain},
-    )
-    each = tuple(
-        _compile(f"def slope(out, {inputs}):\n    return {slope}\n", "slope", DUAL_NAMES)
-        for slope in slopes
-    )
-    return Op(forward, derivative, check_domain, source, each)
 
 
-def _as_keywords(source: Rule) -> str:
-    return ", ".join(f"{n}={n}" for n in source.names)
+def _rule_literal(rule: Rule) -> str:
+    """rule as the call that makes it, one argument a line, as engine.RULES writes it."""
+    args = [_quoted(rule.value), *map(_quoted, rule.local_grads)]
+    if rule.domain:
+        domains = "".join(
+            f"            Domain({_quoted(d.condition)}, {d.error.__name__}, "
+            f"{_quoted(d.message)}),\n"
+            for d in rule.domain
+        )
+        args.append(f"domain=(\n{domains}        )")
+    if rule.names != ("x", "y")[: rule.arity]:
+        args.append(f"names={_tuple([_quoted(n) for n in rule.names])}")
+    one_line = f"rule({', '.join(args)})"
+    if len(one_line) <= 90 and "\n" not in one_line:
+        return one_line
+    return "rule(\n" + "".join(f"        {a},\n" for a in args) + "    )"
 
 
-# --- Value methods ------------------------------------------------------------------------
+# --- Value methods --------------------------------------------------------------------------
 
-# How each method reads its operands. `a` is the op's first input and `b` its second; a
-# reflected method (`2.0 * x` is `x.__rmul__(2.0)`) receives them the other way round.
-# A Value's data is a float unless set by hand to something else (an int, a bool, a NumPy
-# scalar): then apply converts it or refuses it, as it does any other kind of number.
-_UNARY = """def {method}(a):
-    {x} = a.data
-    if {x}.__class__ is not float:
-        return apply({op!r}, a)
+# Reads the number operand into its number. An int constant (x ** 2) becomes a float here; one
+# too big for a float, and every other kind of number, goes to apply.
+_NUMBER = """\
+if {v}.__class__ is float:
+            {n} = {v}
+        elif {v}.__class__ is int and -1e300 < {v} < 1e300:
+            {n} = {v} = float({v})
+        else:
+            return apply({op}, {operands})
 """
-# Reads the number operand v into n. An int constant (x ** 2) becomes a float here; one too
-# big for a float, and every other kind of number, goes to apply.
-_NUMBER = """if {v}.__class__ is float:
-        {n} = {v}
-    elif {v}.__class__ is int and -1e300 < {v} < 1e300:
-        {n} = {v} = float({v})
-    else:
-        return apply({op!r}, a, b)
+_UNARY = """\
+    def {method}(self) -> Value:
+        {doc}
+        x = self.data
+        if x.__class__ is not float:
+            return apply({op}, self)
 """
 _LEFT = (
-    "def {method}(a, b{default}):\n    {x} = a.data\n"
-    "    if b.__class__ is Value:\n        {y} = b.data\n    el"
-    + _NUMBER.replace("{v}", "b").replace("{n}", "{y}")
-    + "    if {x}.__class__ is not float or {y}.__class__ is not float:\n"
-    "        return apply({op!r}, a, b)\n"
+    "    def {method}(self, {other}: Operand{default}) -> Value:\n        {doc}\n"
+    "        x = self.data\n        if {other}.__class__ is Value:\n"
+    "            y = {other}.data\n        el"
+    + _NUMBER.replace("{v}", "{other}").replace("{n}", "y")
+    + "        if x.__class__ is not float or y.__class__ is not float:\n"
+    "            return apply({op}, {operands})\n"
 )
 _RIGHT = (
-    "def {method}(b, a):\n    {y} = b.data\n    "
-    + _NUMBER.replace("{v}", "a").replace("{n}", "{x}")
-    + "    if {y}.__class__ is not float:\n        return apply({op!r}, a, b)\n"
+    "    def {method}(self, {other}: float) -> Value:\n        {doc}\n"
+    "        y = self.data\n        "
+    + _NUMBER.replace("{v}", "{other}").replace("{n}", "x")
+    + "        if y.__class__ is not float:\n            return apply({op}, {operands})\n"
 )
-# The body: in the domain, compute; if everything is finite, make the node (inline when
-# no grad mode is in force, the common case; else through `node`, which applies the
-# modes). A NaN or ±inf fails `v - v == 0.0`: one test covers NaN data set by hand, and
-# overflow.
-_BODY = """    out = {value}
-    if out - out == 0.0{finite}:
-        if mode() is DEFAULT:
-            v = new(Value)
-            v.data, v.grad, v.label, v.op, v.edges = out, 0.0, None, {op!r}, ({edges})
-            return v
-        return node(out, {op!r}, ({edges}))
-    return apply({op!r}, {operands})
+# In the domain, compute; if everything is finite, make the node (inline when no grad mode
+# is in force, the common case; else through `node`, which applies the modes). A NaN or ±inf
+# fails `v - v == 0.0`: one test covers NaN data set by hand, and overflow.
+_BODY = """\
+        out = {value}
+        if out - out == 0.0{finite}:
+            if current_mode() is DEFAULT:
+                v = new(Value)
+                v.data, v.grad, v.label, v.op, v.edges = out, 0.0, None, {op}, ({edges})
+                return v
+            return node(out, {op}, ({edges}))
 """
 
 
-def _method_source(method: str, op_name: str, op: Op, side: str, default: str) -> str:
-    source = op.rule
-    assert source is not None, f"{op_name} has no rule to generate {method} from"
-    names = source.names
+# A method's fast path has floats only: the helpers that also take Values need not check.
+_ON_FLOATS = {"log": "float_log", "power": "float_power"}
+
+
+def method_source(method: str, op: str, rule: Rule, side: str, default: str = "") -> str:
+    """The text of one Value method, indented as in the class. In it, self and other are
+    the operands, x and y the inputs' numbers (whatever the rule calls them)."""
+    first, second = ("other", "self") if side == "right" else ("self", "other")
+    other = rule.names[1] if side == "left" and rule.names[1] != "y" else "other"
+    if side == "left":
+        second = other
+    operands = f"{first}, {second}" if rule.arity == 2 else first
+    names = {**dict(zip(rule.names, ("x", "y"))), "a": first, "b": second, **_ON_FLOATS}
     head = {"unary": _UNARY, "left": _LEFT, "right": _RIGHT}[side]
-    # the node's edges: its inputs, then ∂out/∂input for each
-    edges = ", ".join([*"ab"[: source.arity], *map(_grouped, source.slopes)])
+    op = _quoted(op)
+    doc = f'"""The {op} rule of engine.RULES, inline (see the module doc)."""'
+    edges = ", ".join([*operands.split(", "), *(_grouped(_renamed(g, names)) for g in
+                                                rule.local_grads)])  # fmt: skip
     body = _BODY.format(
-        value=source.value,
-        finite="".join(f" and {n} - {n} == 0.0" for n in names),
-        op=op_name,
+        value=_renamed(rule.value, names),
+        finite="".join(f" and {n} - {n} == 0.0" for n in ("x", "y")[: rule.arity]),
+        op=op,
         edges=edges,
-        operands=_operands(source.arity),
     )
-    if source.domain:  # compute only inside the domain: Python raises for 1/0
-        domain = " and ".join(_grouped(d.condition) for d in source.domain)
-        body = f"    if {domain}:\n" + "".join(f"    {line}\n" for line in body.splitlines()[:-1])
-        body += f"    return apply({op_name!r}, {_operands(source.arity)})\n"
-    x, y = (*names, "")[:2]
-    return head.format(method=method, x=x, y=y, op=op_name, default=default) + body
+    if rule.domain:  # compute only inside the domain: Python raises for 1/0
+        conditions = [_renamed(d.condition, names) for d in rule.domain]
+        domain = " and ".join(map(_grouped, conditions)) if len(conditions) > 1 else conditions[0]
+        body = f"        if {domain}:\n" + "".join(f"    {line}\n" for line in body.splitlines())
+    text = head.format(method=method, other=other, op=op, operands=operands, doc=doc,
+                       default=default)  # fmt: skip
+    return text + body + f"        return apply({op}, {operands})\n"
+
+
+def _comparison_source(method: str, symbol: str) -> str:
+    return (
+        f"    def {method}(self, other: Operand) -> bool:\n"
+        f'        """self {symbol} other, on data (told to an al.compile trace, if any)."""\n'
+        f"        number = other.data if isinstance(other, Value) else real_number(other, "
+        f"{_quoted(symbol)})\n"
+        f"        return compared(self, {_quoted(symbol)}, other, self.data {symbol} number)\n"
+    )
+
+
+def _renamed(expression: str, names: Mapping[str, str]) -> str:
+    """expression with its variables renamed (`negative_slope * x` -> `y * x`)."""
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.Name:
+            return ast.Name(names.get(node.id, node.id), node.ctx)
+
+    return ast.unparse(Rename().visit(ast.parse(expression, mode="eval")))
 
 
 def _grouped(expression: str) -> str:
-    """expression, in parentheses unless it is one name or number."""
-    return expression if expression.replace(".", "").isalnum() else f"({expression})"
+    """expression, in parentheses unless it is one name or number (-1.0 included)."""
+    atom = expression.removeprefix("-").replace(".", "").isalnum()
+    return expression if atom else f"({expression})"
 
 
-_SOURCES: dict[str, str] = {}
+# --- the module -------------------------------------------------------------------------
+
+_HEADER = '''\
+# Generated from engine.RULES by `make regen` (python -m autograd_lite.core.codegen).
+# Do not edit: edit the rule in engine.py, or the generator in codegen.py, and regenerate.
+# mypy: disable-error-code="union-attr, no-any-return, comparison-overlap"
+"""Every function the engine runs for an op of `engine.RULES`, as Python you can open,
+step into and set breakpoints in: for each op its forward value, its local derivatives and
+its domain check; and `ValueOps`, the op methods that `engine.Value` inherits.
+
+A method does its whole op inline for Values and floats with finite numbers in the op's
+domain: x and y are the inputs' numbers, self and other the operands. Anything else
+(another kind of number, a NaN set by hand, log of 0, an overflow) goes to `apply`, which
+checks everything and raises an error naming the op and the value.
+
+`Value`, `apply` and `node` are handed to this module by nary.py once they exist: it cannot
+import them, as engine.py imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from .modes import DEFAULT
+from .modes import current as current_mode
+from .rules import (
+    Domain,
+    Op,
+    exp,
+    float_log,
+    float_power,
+    log,
+    power,
+    rule,
+    signed_inf,
+    sqrt,
+    tanh,
+    zero,
+)
+from .tracehook import compared
+from .validation import real_number
+
+if TYPE_CHECKING:
+    from .engine import Operand, Value
+    from .nary import apply, node
+
+new = object.__new__  # a Value without __init__'s checks, for numbers already checked
 
 
-def methods(
-    specs: dict[str, tuple[str, str, str]], ops: dict[str, Op], engine: dict[str, Any]
-) -> dict[str, Callable[..., Any]]:
-    """{method name: function} for each spec (op name, "unary"/"left"/"right", default of b).
+def check(rules: object, negative_slope: float) -> None:
+    """Refuses code generated from other rules than engine.py's. (AUTOGRAD_LITE_REGEN=1
+    lets `python -m autograd_lite.core.codegen` import a stale file, to replace it.)"""
+    stale = rules != RULES or negative_slope != NEGATIVE_SLOPE
+    if stale and os.environ.get("AUTOGRAD_LITE_REGEN") != "1":
+        raise ImportError(f"{__file__} was generated from other rules than engine.RULES: "
+                          "run make regen")  # fmt: skip
 
-    `engine` names what the methods call: `Value`, `node` (a node as the grad modes have
-    it), `apply` (the checked slow path), `mode` (the grad modes in force) and `DEFAULT`
-    (what `mode()` returns when none is)."""
-    value_class = engine["Value"]
-    namespace = {**FLOAT_NAMES, "new": object.__new__, **engine}
-    made = {}
-    for method, (op_name, side, default) in specs.items():
-        # compiled under another name, so that `def exp` cannot hide the helper exp
-        source = _method_source("generated", op_name, ops[op_name], side, default)
-        _SOURCES[method] = source.replace("def generated(", f"def {method}(", 1)
-        function = _compile(source, "generated", namespace, shown=f"{method} of {op_name!r}")
-        function.__name__ = method
-        function.__qualname__ = f"{value_class.__name__}.{method}"
-        made[method] = function
-    return made
+'''
 
 
-def source_of(method: str) -> str:
-    """The generated source of a Value method, e.g. source_of("__mul__")."""
-    return _SOURCES[method]
+def generate(rules: Mapping[str, Rule], negative_slope: float) -> str:
+    """The text of _ops_generated.py for this rule table (and leaky_relu's default)."""
+    copies = "".join(f"    {_quoted(op)}: {_rule_literal(r)},\n" for op, r in rules.items())
+    functions = "\n\n".join(op_source(op, r) for op, r in rules.items())
+    table = "".join(_op_entry(op, r) for op, r in rules.items())
+    methods = "\n".join(
+        method_source(m, op, rules[op], side, f" = {negative_slope!r}" if m == "leaky_relu" else "")
+        for m, (op, side) in METHODS.items()
+    )
+    comparisons = "\n".join(_comparison_source(m, s) for m, s in _COMPARISONS.items())
+    return (
+        f"{_HEADER}\n#: The rule table this file was generated from (engine.py compares).\n"
+        f"RULES = {{\n{copies}}}\nNEGATIVE_SLOPE = {negative_slope!r}\n\n\n{functions}\n\n\n"
+        f"#: Each op's functions, as the engine runs them.\nOPS = {{\n{table}}}\n\n\n"
+        "class ValueOps:\n"
+        '    """The op methods of `engine.Value`, generated from engine.RULES."""\n\n'
+        "    __slots__ = ()\n    data: float\n\n"
+        f"{methods}\n{comparisons}"
+    )
+
+
+# --- compiled at run time --------------------------------------------------------------------
+
+
+def _compiled(source: str, name: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """Runs `source`, text this module generated from a rule (never a user's text: a user's
+    rule is checked against an allow-list of constructs first), and returns its names."""
+    # Named after this file, so that tracebacks say where the code came from, and so that
+    # detect_anomaly's search for the user's line skips it like the rest of the package.
+    filename = f"{__file__} <generated {name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope = dict(namespace)
+    exec(compile(source, filename, "exec"), scope)  # our own generated text
+    return scope
+
+
+def compile_op(op: str, rule: Rule) -> Op:
+    """op's functions compiled now from `rule`, as the generated module has them."""
+    name = function_prefix(op)
+    scope = _compiled(op_source(op, rule), op, {**HELPERS, "Any": Any})
+    return Op(
+        scope[f"{name}_forward"],
+        scope[f"{name}_local_grads"],
+        rule=rule,
+        local_grad=tuple(scope[f"{name}_local_grad_{k}"] for k in range(rule.arity)),
+        **({"check_domain": scope[f"{name}_check_domain"]} if rule.domain else {}),
+    )
+
+
+def compile_method(method: str, op: str, rule: Rule, default: str = "") -> Callable[..., Any]:
+    """A Value method compiled now from `rule`, with the generated module's names in scope.
+    It is compiled in a class body, as in the file, so that `def tanh` does not hide the
+    helper tanh."""
+    from . import _ops_generated
+
+    source = "class Methods:\n" + method_source(method, op, rule, METHODS[method][1], default)
+    function: Callable[..., Any] = vars(_compiled(source, method, vars(_ops_generated))["Methods"])[
+        method
+    ]
+    return function
+
+
+def main() -> None:
+    """Writes _ops_generated.py from engine.RULES, if it changed."""
+    from .. import atomic
+    from . import engine
+
+    text = generate(engine.RULES, engine.NEGATIVE_SLOPE)
+    if TARGET.exists() and TARGET.read_text("utf-8") == text:
+        print(f"{TARGET.name} is up to date")
+        return
+    atomic.write_bytes(TARGET, text.encode("utf-8"))
+    print(f"wrote {TARGET} from engine.RULES")
+
+
+if __name__ == "__main__":
+    main()

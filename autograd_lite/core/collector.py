@@ -1,20 +1,14 @@
-"""`no_gc()`: pause Python's cyclic garbage collector, safely across threads.
+"""`no_gc()`: pause Python's cyclic garbage collector for a block, safely across threads.
 
 Our graphs hold no reference cycles (nodes store numbers, never closures), so reference
 counting frees them and the cyclic collector has nothing to find in them. Yet building a
-graph allocates many container objects, and every 700 of them set off a collection that
-walks the young objects, and now and then the whole live graph: about a tenth of a
-training step (bench.py's "al + no_gc()" row), and four fifths of the build of a
-10⁶-node chain. `no_gc()` pauses the collector for a block of code; `backward()` and
-`fit` use it.
+graph allocates many container objects, which set off collections that walk the young
+objects and now and then the whole live graph (the README's "Performance" says how much
+that costs). `backward()` and `fit` pause it.
 
-The collector's on/off switch belongs to the whole process, so pausing it must be safe
-when several threads do it at once. One lock guards a count of the blocks in force:
-the first block in remembers whether the collector was on and turns it off; the last
-block out turns it back on if it was on. So after any interleaving of any number of
-blocks, the collector is in the state it was in before the first one. Blocks nest.
-
-Inside a block, other threads' cyclic garbage also waits until the last block ends.
+The switch belongs to the whole process, so one lock guards a count of the blocks in
+force: the first block in remembers whether the collector was on and turns it off, and
+the last block out turns it back on if it was. Blocks nest.
 
 This module imports nothing of ours.
 """

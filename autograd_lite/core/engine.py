@@ -1,20 +1,15 @@
-"""The scalar autodiff engine: `Value`, the backward pass, and the table of ops.
+"""The scalar autodiff engine: `Value`, the table of ops, and the backward pass.
 
-Every op computes, in the forward pass, its value and its *local derivatives*
-∂out/∂input, and stores both on the new node: `node.inputs` and `node.local_grads`.
-The backward pass is then the same few lines for every op (the chain rule):
+Every op computes, in the forward pass, its value and its *local derivatives* ∂out/∂input,
+and stores both on the new node: `node.inputs` and `node.local_grads`. The backward pass
+is then the chain rule, the same three lines for every op: `propagate_simply`. Nodes hold
+numbers, never functions, so a graph has no reference cycles and is freed at once.
 
-    for node in reversed(topological_order(root)):
-        for input, local in zip(node.inputs, node.local_grads):
-            input.grad += local * node.grad
-
-Nodes hold numbers, never functions, so a graph has no reference cycles and is freed
-by reference counting the moment you drop it.
-
-Each op is written once, in `OPS`: its value and its local derivatives as Python
-expressions, side by side. The methods you call (`x * y` is `Value.__mul__`) are
-generated from that table by nary.py (with codegen.py). Grad modes live in modes.py,
-input checks in validation.py, the garbage-collector pause in collector.py.
+Each op is written once, in `RULES`: its value and its local derivatives as Python
+expressions, side by side. The methods you call (`x * y` is `Value.__mul__`) and the
+functions in `OPS` are generated from it into _ops_generated.py (`make regen` runs
+codegen.py), whose `ValueOps` Value inherits. nary.py makes the nodes (`apply`, `node`)
+and the n-ary ops; modes.py holds the grad modes, validation.py the input checks.
 """
 
 from __future__ import annotations
@@ -22,46 +17,42 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import islice
-from operator import mul
-from typing import TYPE_CHECKING, Any, Protocol, Union
+from operator import add, mul
+from typing import Any, Union
 
+from . import _ops_generated as generated
 from . import modes, tracehook
-from .codegen import Domain, Op, rule
 from .collector import no_gc
+from .rules import Domain, Op, Rule, rule
 from .validation import real_number
 
-if TYPE_CHECKING:
-    from .signatures import ValueOps  # the generated methods' signatures
-else:
-    ValueOps = object
-
-# An op's input is a Value (it gets a gradient) or a plain float (a constant).
-Operand = Union["Value", float]
-#: g(z) = slope·z for z ≤ 0: `leaky_relu`'s default slope, and nn's leaky_relu layers'.
-LEAKY_SLOPE = 0.01
+Operand = Union["Value", float]  # an op's input: a Value (it gets a gradient), or a constant
+#: g(z) = negative_slope·z for z ≤ 0: `leaky_relu`'s default, and nn's leaky_relu layers'.
+NEGATIVE_SLOPE = 0.01
 
 
-class Value(ValueOps):
+def micrograd_has_no_backward(*_: object) -> None:
+    """micrograd's `o._backward`, which a node here has not: it says so, and what to call."""
+    raise AttributeError(
+        "Value has no _backward: there is no per-node backward here (a node keeps its "
+        "local_grads, not a closure); o.backward() runs the whole pass, from o to every leaf"
+    )
+
+
+class Value(generated.ValueOps):
     """A scalar that remembers how it was made.
 
     `data` is a finite float. `grad` is ∂root/∂self after `root.backward()`. `op` names
-    the op that made it ("" for a leaf), `inputs` are that op's inputs (Values, or
-    floats for constants, in order, repeats kept: `a*a` has `a` twice), and
-    `local_grads[i]` is ∂self/∂inputs[i], computed in the forward pass. Both live in
-    one tuple, `edges` = (*inputs, *local_grads): one tuple, not two, saves 40 bytes.
-
-    The ops (`+ - * / **`, `exp`, `relu`, …, and `< <= > >=`, which compare `data`) are
-    generated from OPS by nary.py. `==` and `hash` are identity-based, so Values can key
-    dicts and sets. `float(x)` is refused: see `__float__`.
-    """
+    the op that made it ("" for a leaf), `inputs` are that op's inputs (Values, or floats
+    for constants, in order, repeats kept: `a*a` has `a` twice), and `local_grads[i]` is
+    ∂self/∂inputs[i], computed in the forward pass, both in one tuple (40 bytes less than
+    two), `edges` = (*inputs, *local_grads). The ops (`+ - * / **`, `exp`, `relu`, …, and
+    `< <= > >=` on `data`) come from `ValueOps`, generated from RULES. `==` and `hash`
+    are identity, so Values can key dicts and sets."""
 
     __slots__ = ("__weakref__", "data", "edges", "grad", "label", "op")
 
-    data: float
-    grad: float
-    label: str | None
-    op: str
-    edges: tuple[Any, ...]
+    edges: tuple[Any, ...]  # the others' types are their __init__'s
 
     def __init__(self, data: float, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):
@@ -95,13 +86,13 @@ class Value(ValueOps):
 
     _prev = property(lambda self: set(self.parents), doc="micrograd's name: the parents")
     _op = property(lambda self: self.op, doc="micrograd's name for op")
+    _backward = property(micrograd_has_no_backward, micrograd_has_no_backward)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label is not None else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    def item(self) -> float:
-        """The number: `data`, as PyTorch's `tensor.item()`."""
+    def item(self) -> float:  # PyTorch's tensor.item(): the number
         return self.data
 
     def __float__(self) -> float:
@@ -113,7 +104,7 @@ class Value(ValueOps):
             f"number {self.data!r}"
         )
 
-    def __pos__(self) -> Value:
+    def __pos__(self) -> Value:  # +x is x: no node
         return self
 
     def detach(self) -> Value:
@@ -125,34 +116,24 @@ class Value(ValueOps):
 
     def backward(self, gradient: float = 1.0) -> None:
         """Set `grad` = gradient · ∂self/∂node on every node of the graph below self.
-
-        Interior nodes (made by an op, even from constants only) are recomputed from
-        scratch on every call. Leaves (the Values you create: inputs and parameters)
-        *accumulate*, as in PyTorch, so two calls give twice the leaf gradient: zero
-        them between steps (`model.zero_grad()`, or `x.grad = 0.0`).
-        """
+        Interior nodes (made by an op, even from constants only) are recomputed on every
+        call. Leaves (the Values you create: inputs and parameters) *accumulate*, as in
+        PyTorch: zero them between steps (`model.zero_grad()`, or `x.grad = 0.0`)."""
         seed = real_number(gradient, "backward gradient")
         mode = modes.current()
         checked = mode is not modes.DEFAULT and mode.setting("anomaly")
-        with no_gc():  # see collector.py: the sort's allocations set the collector off
+        with no_gc():  # the sort's allocations would set the collector off, to find nothing
             order = topological_order(self)
             for node in order:
                 if node.edges:
                     node.grad = 0.0
-            if self.edges:
-                self.grad = seed
-            else:
-                self.grad += seed
+            self.grad = seed if self.edges else self.grad + seed  # a leaf accumulates
             propagate(order, checked)
 
 
-# ==========================================================================================
-# The ops, each written once: its value and its local derivatives ∂out/∂input, as Python
-# expressions in the inputs x, y and the result out. They use arithmetic, comparisons with
-# < and > (a Value's == is identity), and the helpers exp, log, sqrt, tanh, power (IEEE
-# pow), zero (the number 0) and signed_inf, so the derivatives run on floats for
-# backward() and on Values for grad(grad(f)). A Domain is a condition on the inputs.
-# ==========================================================================================
+# === The ops, each written once: its value and its local derivatives ∂out/∂input, as Python
+# expressions in the inputs x, y and the result out (rules.py says what they may use). A
+# Domain is a condition on the inputs, with the error raised outside it. ===================
 
 _POSITIVE = Domain("x > 0.0", ValueError, "log needs a positive input, got {x!r}")
 _NON_NEGATIVE = Domain("x >= 0.0", ValueError, "sqrt needs a non-negative input, got {x!r}")
@@ -168,27 +149,13 @@ _POWER_DOMAIN = (
            "use a number exponent for a negative base"),
 )  # fmt: skip
 
-
-def _dot(*args: float) -> float:
-    # args = (w₁…wₙ, x₁…xₙ) or (w₁…wₙ, x₁…xₙ, b)
-    n = len(args) // 2
-    z: float = sum(map(mul, args[:n], args[n : 2 * n]), 0.0)
-    return z + args[-1] if len(args) % 2 else z
-
-
-def _d_dot(out: Any, *args: Any) -> tuple[Any, ...]:
-    # ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ, ∂z/∂b = 1
-    n = len(args) // 2
-    return (*args[n : 2 * n], *args[:n], *(1.0,) * (len(args) % 2))
-
-
 #: Each primitive: its value and its local derivatives, side by side.
-OPS: dict[str, Op] = {
+RULES: dict[str, Rule] = {
     "+":          rule("x + y", "1.0", "1.0"),
     "-":          rule("x - y", "1.0", "-1.0"),
     "*":          rule("x * y", "y", "x"),
     "/":          rule("x / y", "1.0 / y", "-out / y", domain=(_NON_ZERO,)),
-    # The slope of x⁰ is 0, even where x⁻¹ overflows (x = 5e-324).
+    # ∂(x⁰)/∂x is 0, even where x⁻¹ overflows (x = 5e-324).
     "**":         rule("power(x, y)", "0.0 if zero(y) else y * power(x, y - 1.0)",
                        "out * log(x) if x > 0.0 else 0.0", domain=_POWER_DOMAIN),
     "neg":        rule("-x", "-1.0"),
@@ -201,12 +168,49 @@ OPS: dict[str, Op] = {
     "sigmoid":    rule("1.0 / (1.0 + exp(-x)) if x >= 0.0 else exp(x) / (1.0 + exp(x))",
                        "out * (1.0 - out)"),  # two forms, so exp never overflows
     "relu":       rule("x if x > 0.0 else 0.0", "1.0 if x > 0.0 else 0.0"),  # the 0/1 gate
-    "leaky_relu": rule("x if x > 0.0 else slope * x", "1.0 if x > 0.0 else slope",
-                       "0.0 if x > 0.0 else x", names=("x", "slope")),
+    "leaky_relu": rule("x if x > 0.0 else negative_slope * x",
+                       "1.0 if x > 0.0 else negative_slope", "0.0 if x > 0.0 else x",
+                       names=("x", "negative_slope")),
     "abs":        rule("abs(x)", "1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0"),
-    # n-ary: one node however many inputs, so a sum of 100,000 terms is not that deep
-    "sum":        Op(lambda *xs: sum(xs, 0.0), lambda out, *xs: (1.0,) * len(xs)),
-    "dot":        Op(_dot, _d_dot),  # z = Σₖ wₖxₖ + b: a neuron
+}  # fmt: skip
+
+generated.check(RULES, NEGATIVE_SLOPE)  # the generated code is RULES' own, or "run make regen"
+
+
+# The n-ary ops: one node however many inputs, so a sum of 100,000 terms is not deep. dot's
+# math is written once, here: nary.affine runs it on numbers, al.compile on code.
+
+
+def dot_value(ws: Sequence[Any], xs: Sequence[Any], b: Any = None, total: Any = sum,
+              times: Any = mul, plus: Any = add) -> Any:  # fmt: skip
+    """z = Σₖ wₖ·xₖ (+ b), added left to right from 0.0: the pre-activation of a neuron."""
+    z = total(map(times, ws, xs), 0.0)
+    return z if b is None else plus(z, b)
+
+
+def dot_edges(ws: Sequence[Any], xs: Sequence[Any], b: Any, w: Any, x: Any) -> tuple[Any, ...]:
+    """A dot node's edges: inputs ws, xs (b), then ∂z/∂wₖ = xₖ, ∂z/∂xₖ = wₖ (∂z/∂b = 1)."""
+    return (*ws, *xs, *x, *w) if b is None else (*ws, *xs, b, *x, *w, 1.0)
+
+
+def dot_inputs(inputs: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any]:
+    """dot's inputs (w₁…wₙ, x₁…xₙ) or (w₁…wₙ, x₁…xₙ, b) as ws, xs and b (or None)."""
+    n = len(inputs) // 2
+    return inputs[:n], inputs[n : 2 * n], inputs[-1] if len(inputs) % 2 else None
+
+
+def dot_local_grads(inputs: Sequence[Any]) -> tuple[Any, ...]:
+    """∂z/∂input for each of dot's inputs (numbers, or code: al.compile's)."""
+    ws, xs, b = dot_inputs(inputs)
+    return dot_edges((), (), b, ws, xs)[0 if b is None else 1 :]  # the edges of b alone, less b
+
+
+#: Each op as the engine runs it: the functions generated from RULES, and the n-ary ops.
+OPS: dict[str, Op] = {
+    **generated.OPS,
+    "sum": Op(lambda *xs: sum(xs, 0.0), lambda out, *xs: (1.0,) * len(xs)),
+    "dot": Op(lambda *inputs: dot_value(*dot_inputs(inputs)),
+              lambda out, *inputs: dot_local_grads(inputs)),
 }  # fmt: skip
 
 
@@ -214,11 +218,9 @@ OPS: dict[str, Op] = {
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every Value below root, each after all of its inputs; root last.
-
-    An iterative depth-first search (no recursion, so a chain of a million nodes is
-    fine) that visits inputs in order, so the same graph gives the same order.
-    """
+    """Every Value below root, each after all of its inputs; root last. An iterative
+    depth-first search (no recursion, so a chain of a million nodes is fine) that visits
+    inputs in order, so the same graph gives the same order."""
     order: list[Value] = []
     seen = {root}
     path = [root]  # the nodes being visited, and the inputs each has still to visit
@@ -240,23 +242,23 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-class Node(Protocol):
-    """What `propagate` needs of a node: a Value, or functional.py's gradient nodes."""
+def propagate_simply(order: Sequence[Value]) -> None:
+    """The chain rule, as a learner writes it: from the root (last in `order`) back, each
+    node adds local · upstream to the grad of each of its inputs. `propagate` is the same
+    sums, in the same order, faster."""
+    for node in reversed(order):
+        for x, local in zip(node.inputs, node.local_grads):
+            if isinstance(x, Value):  # a constant (a float among the inputs) takes none
+                x.grad += local * node.grad
 
-    grad: Any
-    edges: tuple[Any, ...]
 
-
-def propagate(order: Sequence[Node], checked: bool = False) -> None:
-    """The chain rule, from the last node of `order` back: each node adds
-    local · upstream to each of its inputs' `grad`.
-
-    The zero rule: a zero upstream gradient sends nothing, and neither does a zero local
-    derivative, so 0 · inf counts as 0, never NaN: a closed ReLU gate stops the
-    gradient, whatever comes from above. `checked` (detect_anomaly) raises at the first
-    non-finite gradient, before storing it. Grads that are Values (functional.py's
-    gradient graphs) go through the same loop.
-    """
+def propagate(order: Sequence[Any], checked: bool = False) -> None:
+    """`propagate_simply`, optimised: the same sums in the same order (the same grads to the
+    last bit) for finite floats; other grads go to `_propagate_carefully`. Nodes are Values,
+    or anything with `grad` and `edges` (functional.py's gradient nodes). The zero rule: a
+    zero upstream gradient sends nothing, and neither does a zero local derivative, so
+    0 · inf counts as 0, never NaN: a closed ReLU gate stops the gradient. `checked`
+    (detect_anomaly) raises at the first non-finite gradient, before storing it."""
     for node in reversed(order):
         grad = node.grad
         if grad.__class__ is float:
@@ -276,7 +278,7 @@ def propagate(order: Sequence[Node], checked: bool = False) -> None:
         _propagate_carefully(node, grad, checked)
 
 
-def _propagate_carefully(node: Node, grad: Any, checked: bool) -> None:
+def _propagate_carefully(node: Any, grad: Any, checked: bool) -> None:
     """`propagate` for one node with a non-finite or Value upstream gradient, or under
     detect_anomaly: zero local derivatives are skipped, and sums are checked."""
     edges = node.edges
@@ -285,10 +287,8 @@ def _propagate_carefully(node: Node, grad: Any, checked: bool) -> None:
             continue
         term = local * grad
         old = x.grad
-        # In a gradient graph (Values), the first term is kept as it is: 0.0 + term would
-        # be a node that computes nothing.
         first = term.__class__ is not float and old.__class__ is float and old == 0.0
-        new_grad = term if first else old + term
+        new_grad = term if first else old + term  # a Value term kept: 0.0 + term is a node
         if checked and not math.isfinite(new_grad):
             # Check the sum, not just the term: finite terms can add up to inf. The bad
             # value is not stored, so the gradients show where backward stopped.

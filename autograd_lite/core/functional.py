@@ -1,6 +1,6 @@
 """Functions of functions, built on the engine: gradcheck, grad and hessian.
 
-Higher-order gradients reuse the engine's derivative rules (`engine.OPS`): each rule is
+Higher-order gradients reuse the engine's local-derivative rules (`engine.RULES`): each is
 plain arithmetic, so called on Values instead of floats it *builds a graph* for the local
 derivative. Running the engine's chain rule (`engine.propagate`) with those Values gives
 a gradient that is itself a Value with history, which can be differentiated again:
@@ -12,14 +12,21 @@ Each call records its own graph, whatever the caller's mode: inside `no_grad` to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
 
 from .engine import OPS, Value, propagate, topological_order
 from .modes import enable_grad
 from .validation import real_number
 
-__all__ = ["GradcheckError", "grad", "gradcheck", "gradients_as_values", "hessian"]
+__all__ = [
+    "GradcheckError",
+    "grad",
+    "gradcheck",
+    "gradients_as_values",
+    "hessian",
+    "single_value",
+]
 
 
 class GradcheckError(AssertionError):
@@ -42,7 +49,7 @@ def gradcheck(
     point = [x.data if isinstance(x, Value) else real_number(x, "gradcheck") for x in inputs]
     variables = [Value(x) for x in point]
     with enable_grad():
-        _single_value(f(*variables), "gradcheck").backward()
+        single_value(f(*variables), "gradcheck").backward()
     analytic = [v.grad for v in variables]
 
     def f_at(xs: list[float]) -> float:
@@ -113,7 +120,7 @@ def _adjoint_of(node: Value, adjoints: dict[Value, _Adjoint]) -> _Adjoint:
     adjoint = _Adjoint()
     wanted = [k for k, x in enumerate(node.inputs) if isinstance(x, Value) and x in adjoints]
     try:
-        locals_ = OPS[node.op].local_grads(wanted, node, *node.inputs)
+        locals_ = OPS[node.op].local_grads_for(wanted, node, *node.inputs)
     except (ArithmeticError, ValueError) as error:  # a pole: 0 to a negative power, say
         raise FloatingPointError(
             f"{node.op}'s local derivative has no finite value at {node.inputs} ({error}); "
@@ -152,28 +159,52 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
     So `grad(lambda y: x * y)(x)` is x (f's own x is a constant to it), and gradients of
     gradients come out right (no "perturbation confusion").
     """
-    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if len(set(positions)) != len(positions):
-        raise ValueError(f"grad: argnums {argnums!r} lists an argument twice")
+    single = isinstance(argnums, int) and not isinstance(argnums, bool)
+    listed = (argnums,) if isinstance(argnums, int) and single else _argnums(argnums)
+    _unique(listed, listed, argnums)
 
     def gradient(*args: float | Value) -> Any:
-        for p in positions:
+        for p in listed:
             if not -len(args) <= p < len(args):
                 raise IndexError(f"grad: argnum {p} is out of range for {len(args)} arguments")
+        # as torch.func: -1 is the last argument, so (0, -2) of two arguments lists 0 twice
+        positions = tuple(p % len(args) for p in listed)
+        _unique(positions, listed, argnums)
         with enable_grad():
             # numbers become Values (constants, unless differentiated); Values stay as given
             values = [a if isinstance(a, Value) else Value(real_number(a, "grad")) for a in args]
             variables = [_fresh_variable(values[p]) for p in positions]
             for p, variable in zip(positions, variables):
                 values[p] = variable
-            grads = gradients_as_values(_single_value(f(*values), "grad"), variables)
-        return grads[0] if isinstance(argnums, int) else tuple(grads)
+            grads = gradients_as_values(single_value(f(*values), "grad"), variables)
+        return grads[0] if single else tuple(grads)
 
     return gradient
 
 
-def _single_value(out: object, who: str) -> Value:
-    """out, if f returned one Value; else a TypeError naming `who`."""
+def _argnums(argnums: object) -> tuple[int, ...]:
+    """argnums as a tuple of ints, or a TypeError naming it (a bool is no position)."""
+    try:
+        listed: tuple[object, ...] = tuple(cast(Iterable[object], argnums))
+    except TypeError:
+        listed = (None,)
+    if not all(isinstance(p, int) and not isinstance(p, bool) for p in listed):
+        raise TypeError(f"grad: argnums must be an int or a sequence of ints, got {argnums!r:.60}")
+    return cast(tuple[int, ...], listed)
+
+
+def _unique(positions: tuple[int, ...], listed: tuple[int, ...], argnums: object) -> None:
+    """ValueError if two of argnums name the same argument (after -1 is read as the last)."""
+    if len(set(positions)) != len(positions):
+        same = "" if positions == listed else f" (as positions: {positions})"
+        raise ValueError(
+            f"grad: argnums {argnums!r:.60} lists an argument twice{same}; argnums must be unique"
+        )
+
+
+def single_value(out: object, who: str) -> Value:
+    """out, if f returned one Value; else a TypeError naming `who` (grad, hessian,
+    gradcheck and al.compile all need f to return one)."""
     if not isinstance(out, Value):
         raise TypeError(
             f"{who} needs f to return a single Value, got {type(out).__name__}; "
@@ -196,7 +227,7 @@ def hessian(f: Callable[..., Value]) -> Callable[..., list[list[float]]]:
     def matrix(*args: float | Value) -> list[list[float]]:
         xs = [Value(a.data if isinstance(a, Value) else real_number(a, "hessian")) for a in args]
         with enable_grad():
-            first = gradients_as_values(_single_value(f(*xs), "hessian"), xs)
+            first = gradients_as_values(single_value(f(*xs), "hessian"), xs)
             return [[g.data for g in gradients_as_values(d_i, xs)] for d_i in first]
 
     return matrix

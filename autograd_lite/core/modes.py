@@ -5,16 +5,10 @@ one context variable, so each thread and each async task has its own chain and a
 node pays for a single lookup (`current()`). With no block in force that lookup returns
 the `DEFAULT` object itself, which the engine tests by identity.
 
-Leaving a block never raises. That matters for a generator that yields inside
-`with no_grad():`: its caller runs in the block too, and the generator may be closed
-later from another thread or task. Python's own `ContextVar.reset` raises there
-("created in a different Context") and leaves the caller's context in the block for
-good. Here, leaving a block marks it closed, and a closed block is skipped wherever its
-chain is still referenced, so the context that entered it is back in its outer mode
-whichever thread closes it. The same holds for tasks started inside a block (their
-contexts are copies that share its chain): when the block ends, it ends for them too,
-as torch's per-thread modes would. A block never ends another block, and leaving one
-never sets the mode of a context it is not in force in.
+Leaving a block marks it closed rather than resetting the context variable, and a closed
+block is skipped wherever its chain is still referenced: so leaving never raises, even
+for a generator that yielded inside `no_grad` and is closed from another thread or task
+(the README's "Reliability" says what that guarantees).
 
 This module imports nothing of ours.
 """
@@ -39,6 +33,7 @@ __all__ = [
     "no_grad",
     "remember_creation_site",
     "settle",
+    "slow_path",
 ]
 
 
@@ -79,9 +74,9 @@ current: Callable[[], Mode] = _chain.get
 
 
 @contextlib.contextmanager
-def _block(record: bool | None, anomaly: bool | None) -> Iterator[None]:
+def _block(record: bool | None, anomaly: bool | None, always: bool = False) -> Iterator[None]:
     outer = _chain.get()
-    if outer is DEFAULT and record is not False and not anomaly:
+    if outer is DEFAULT and record is not False and not anomaly and not always:
         yield  # enable_grad with no block in force changes nothing: ops stay on the fast path
         return
     block = Mode(outer, record, anomaly)
@@ -113,6 +108,13 @@ def detect_anomaly() -> contextlib.AbstractContextManager[None]:
     """Inside, `backward()` raises FloatingPointError at the first non-finite gradient,
     naming the op and the file:line of the code that made that node."""
     return _block(record=None, anomaly=True)
+
+
+def slow_path() -> contextlib.AbstractContextManager[None]:
+    """Inside, the modes are as outside, but every op makes its node through the engine's
+    `nary.node`, as under any block, not inline: al.compile traces f inside it, so that it
+    sees every node f makes (see tracehook.py)."""
+    return _block(record=None, anomaly=None, always=True)
 
 
 def settle() -> Mode:

@@ -1,11 +1,10 @@
-"""How a node is made: the Value methods, the checked `apply`, and the n-ary ops.
+"""How a node is made: `node`, and the checked `apply`; and the n-ary ops.
 
-`x * y` runs `Value.__mul__`, which this module generates from the "*" row of
-`engine.OPS` (with codegen.py) and installs on Value at import. A generated method
-does the whole op inline, value and local derivatives written out, for Values and
-floats with finite numbers in the op's domain. Anything else (another kind of number,
+`x * y` runs `Value.__mul__` (in _ops_generated.py), which makes its node inline when the
+numbers are plain finite floats in the op's domain. Anything else (another kind of number,
 a NaN set by hand, log of 0, an overflow) goes to `apply`, which checks everything and
-raises an error naming the op and the value.
+raises an error naming the op and the value. This module hands `apply` and `node` (and
+`Value`) to the generated module, which cannot import them: engine.py imports it.
 
 `total` (Σ terms), `dot` (Σ wₖxₖ + b) and `affine` (z = Θx + b, one dot per row) make
 one node with many inputs: the shapes a network is made of.
@@ -14,14 +13,11 @@ one node with many inputs: the shapes a network is made of.
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable, Iterable, Sequence
-from operator import mul
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import modes, tracehook
-from .codegen import methods
-from .engine import LEAKY_SLOPE, OPS, Operand, Value
+from . import _ops_generated, modes, tracehook
+from .engine import OPS, Operand, Value, dot_edges, dot_value
 from .validation import real_number
 
 __all__ = ["affine", "apply", "dot", "total"]
@@ -36,15 +32,20 @@ def apply(op_name: str, *operands: object) -> Value:
     derivatives, and take no gradient.
     """
     op = OPS[op_name]
-    inputs = tuple(x if isinstance(x, Value) else _constant(x, op_name) for x in operands)
-    numbers = tuple(
-        _data(x, op_name, k) if isinstance(x, Value) else x for k, x in enumerate(inputs)
-    )
-    op.check_domain(*numbers, *inputs)
-    out = op.forward(*numbers)
-    if out - out != 0.0:
-        raise OverflowError(f"{op_name} overflows: inputs {list(numbers)} give {out!r}")
-    return node(out, op_name, (*inputs, *op.derivative(out, *numbers)))
+    try:
+        inputs = tuple(x if isinstance(x, Value) else _constant(x, op_name) for x in operands)
+        numbers = tuple(
+            _data(x, op_name, k) if isinstance(x, Value) else x for k, x in enumerate(inputs)
+        )
+        op.check_domain(*numbers, *inputs)
+        out = op.forward(*numbers)
+        if out - out != 0.0:
+            raise OverflowError(f"{op_name} overflows: inputs {list(numbers)} give {out!r}")
+    except Exception as error:
+        if tracehook.tracing:  # al.compile: f may catch it, and take a path that depends on it
+            tracehook.refused(op_name, operands, error)
+        raise
+    return node(out, op_name, (*inputs, *op.local_grads(out, *numbers)))
 
 
 def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
@@ -59,8 +60,8 @@ def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
         out.op, out.edges = op, edges
     else:
         out.op, out.edges = "", ()
-        if tracehook.tracing:  # al.compile replays the value of a no_grad op too
-            tracehook.unrecorded(out, op, edges)
+    if tracehook.tracing:  # al.compile replays no_grad ops too, and checks unused ones
+        tracehook.made(out, op, edges)
     if mode is not modes.DEFAULT and mode.setting("anomaly"):
         modes.remember_creation_site(out)
     return out
@@ -68,9 +69,7 @@ def node(data: float, op: str, edges: tuple[Any, ...]) -> Value:
 
 def total(terms: Iterable[Operand]) -> Value:
     """Σ terms as one node with many inputs, so 100,000 terms is not a 100,000-deep chain.
-
-    `al.sum` is the same function; `from autograd_lite import *` leaves the builtin
-    `sum` alone."""
+    (Not called `sum`, so that `from autograd_lite import *` leaves the builtin alone.)"""
     try:
         iterator = iter(terms) if not isinstance(terms, (str, bytes)) else None
     except TypeError:  # not iterable: a number, None, a Value
@@ -98,22 +97,22 @@ def affine(
     """[zⱼ = Σₖ Θⱼₖ·xₖ + bⱼ for each row j of Θ]: a layer's pre-activations, z = Θx + b,
     one `dot` node per row (a bias of None: no bias). The inputs' numbers are read once
     for all rows: a network makes thousands of these nodes per step."""
-    n = _length(xs, "inputs")
+    n = len(xs) if xs.__class__ is list else _length(xs, "inputs")
     if len(rows) != len(biases):
         raise ValueError(f"dot needs one bias per row, got {len(rows)} rows and {len(biases)}")
     for ws in rows:
-        if _length(ws) != n:
+        if (ws.__class__ is not list and _length(ws) != n) or len(ws) != n:
             raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {n}")
     numbers = _numbers_of(xs)
     if numbers is None:  # a number of another type: apply converts it (or refuses it)
-        return [apply("dot", *ws, *xs, *_bias(b)) for ws, b in zip(rows, biases)]
+        return [apply("dot", *ws, *xs, *([] if b is None else [b])) for ws, b in zip(rows, biases)]
+    fast = modes.current() is modes.DEFAULT  # no grad mode in force: make the nodes inline
     zs = []
     for ws, b in zip(rows, biases):
         w_numbers = [w.data if w.__class__ is Value else math.nan for w in ws]
+        b_number = None if b is None else b.data if b.__class__ is Value else math.nan
         try:
-            z = sum(map(mul, w_numbers, numbers), 0.0)  # engine._dot's order, and manual.py's
-            if b is not None:
-                z += b.data if b.__class__ is Value else math.nan
+            z = dot_value(w_numbers, numbers, b_number)
         except (TypeError, OverflowError):  # data set by hand to a string, None, 10**400
             z = math.nan
         # No per-input checks: a NaN or inf anywhere (or a weight that is not a Value)
@@ -121,16 +120,16 @@ def affine(
         # z something else than a float: then apply converts, or finds and names the culprit.
         # (A weight's data set by hand to True counts as 1 here, as it does in Python.)
         if z.__class__ is not float or z - z != 0.0:
-            zs.append(apply("dot", *ws, *xs, *_bias(b)))
+            zs.append(apply("dot", *ws, *xs, *([] if b is None else [b])))
             continue
-        edges = (*ws, *xs, b, *numbers, *w_numbers, 1.0) if b is not None else (
-            *ws, *xs, *numbers, *w_numbers)  # engine._d_dot's order  # fmt: skip
-        zs.append(node(z, "dot", edges))
+        edges = dot_edges(ws, xs, b, w_numbers, numbers)
+        if fast:
+            v = _new(Value)
+            v.data, v.grad, v.label, v.op, v.edges = z, 0.0, None, "dot", edges
+            zs.append(v)
+        else:
+            zs.append(node(z, "dot", edges))
     return zs
-
-
-def _bias(b: Operand | None) -> tuple[Operand, ...]:
-    return () if b is None else (b,)
 
 
 def _length(seq: object, what: str = "weights") -> int:
@@ -149,6 +148,7 @@ def _numbers_of(operands: Sequence[object]) -> list[float] | None:
 
 
 _JUST_FLOAT = frozenset({float})
+
 
 
 def _constant(x: object, op: str) -> float:
@@ -171,38 +171,5 @@ def _data(x: Value, op: str, position: int) -> float:
         ) from None
 
 
-# Each method: (op, how it reads its operands, default of the second operand).
-_METHODS = {
-    "__add__": ("+", "left", ""), "__radd__": ("+", "right", ""),
-    "__sub__": ("-", "left", ""), "__rsub__": ("-", "right", ""),
-    "__mul__": ("*", "left", ""), "__rmul__": ("*", "right", ""),
-    "__truediv__": ("/", "left", ""), "__rtruediv__": ("/", "right", ""),
-    "__pow__": ("**", "left", ""), "__rpow__": ("**", "right", ""),
-    "__neg__": ("neg", "unary", ""), "__abs__": ("abs", "unary", ""),
-    "exp": ("exp", "unary", ""), "log": ("log", "unary", ""), "sqrt": ("sqrt", "unary", ""),
-    "tanh": ("tanh", "unary", ""), "sigmoid": ("sigmoid", "unary", ""),
-    "relu": ("relu", "unary", ""), "abs": ("abs", "unary", ""),
-    "leaky_relu": ("leaky_relu", "left", f"={LEAKY_SLOPE!r}"),
-}  # fmt: skip
-# what the generated methods call (fastpaths.methods)
-_CALLS = {
-    "Value": Value, "node": node, "apply": apply, "mode": modes.current, "DEFAULT": modes.DEFAULT,
-}  # fmt: skip
-for _name, _method in methods(_METHODS, OPS, _CALLS).items():
-    setattr(Value, _name, _method)
-
-
-def _comparison(symbol: str, compare: Callable[[float, float], bool]) -> Callable[..., bool]:
-    """Value's `symbol` comparison: on `data`, reported to an al.compile trace if any."""
-
-    def method(self: Value, other: Operand) -> bool:
-        number = other.data if isinstance(other, Value) else real_number(other, symbol)
-        return tracehook.compared(self, symbol, other, compare(self.data, number))
-
-    method.__name__ = f"__{compare.__name__}__"
-    return method
-
-
-for _symbol, _compare in (("<", operator.lt), ("<=", operator.le), (">", operator.gt),
-                          (">=", operator.ge)):  # fmt: skip
-    setattr(Value, f"__{_compare.__name__}__", _comparison(_symbol, _compare))
+# The generated methods call these three; it cannot import them (see the module doc).
+_ops_generated.__dict__.update(Value=Value, apply=apply, node=node)

@@ -1,15 +1,21 @@
 """The hook the engine calls while `al.compile` traces a function: what a graph alone does
 not show.
 
-A traced graph records every op that builds history. Three things shape a function's
-result without showing in its graph, and the engine reports them here while a trace is
-in force:
+A traced graph records every op that builds history. Four things shape a function's
+result, or whether it raises, without showing in the graph below the result, and the
+engine reports them here while a trace is in force:
 
 - a comparison of Values (`if x > 0:`): the branch taken is part of the structure, so
   the compiled code checks the comparison again on every replay;
-- an op under `no_grad`: its result is a leaf, yet its value still depends on its
-  inputs, so the replay must recompute it (and send it no gradient);
-- `detach()`: a new leaf holding the value of another node, likewise.
+- every node f makes (`made`), the graph's and the others: an op under `no_grad` (a
+  leaf, whose value still depends on its inputs, so the replay must recompute it and
+  send it no gradient), and an op whose result f never uses (eager mode still runs it,
+  and raises if it leaves its domain, so the replay must check it too). A trace runs f
+  under `modes.slow_path()`, so that every op makes its node through `nary.node`;
+- `detach()`: a new leaf holding the value of another node;
+- an op that refused its inputs (log of a negative number, an overflow, data set by hand
+  to NaN): if f catches the error, the path it takes depends on that refusal, which no
+  node records, so the compiled code must check it again (or not replay at all).
 
 Outside a trace each hook costs the engine one test of the module-level count `tracing`
 (comparisons: one call), so the engine pays nothing measurable for it. Traces are per
@@ -24,7 +30,7 @@ import threading
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-__all__ = ["Recorder", "compared", "detached", "recording", "tracing", "unrecorded"]
+__all__ = ["Recorder", "compared", "detached", "made", "recording", "refused", "tracing"]
 
 
 class Recorder(Protocol):
@@ -32,9 +38,11 @@ class Recorder(Protocol):
 
     def compared(self, left: Any, op: str, right: Any, outcome: bool) -> None: ...
 
-    def unrecorded(self, node: Any, op: str, edges: tuple[Any, ...]) -> None: ...
+    def made(self, node: Any, op: str, edges: tuple[Any, ...]) -> None: ...
 
     def detached(self, source: Any, copy: Any) -> None: ...
+
+    def refused(self, op: str, operands: tuple[Any, ...], error: BaseException) -> None: ...
 
 
 #: How many traces are in force, in all threads: 0 lets the engine skip the hooks at once.
@@ -73,11 +81,12 @@ def compared(left: Any, op: str, right: Any, outcome: bool) -> bool:
     return outcome
 
 
-def unrecorded(node: Any, op: str, edges: tuple[Any, ...]) -> None:
-    """Reports a node made under no_grad, with the edges it did not keep."""
+def made(node: Any, op: str, edges: tuple[Any, ...]) -> None:
+    """Reports a node op made, with its edges (which a node made under no_grad did not
+    keep: then `node.edges` is empty)."""
     recorder = _recorder.get()
     if recorder is not None:
-        recorder.unrecorded(node, op, edges)
+        recorder.made(node, op, edges)
 
 
 def detached(source: Any, copy: Any) -> None:
@@ -85,3 +94,10 @@ def detached(source: Any, copy: Any) -> None:
     recorder = _recorder.get()
     if recorder is not None:
         recorder.detached(source, copy)
+
+
+def refused(op: str, operands: tuple[Any, ...], error: BaseException) -> None:
+    """Reports that op raised `error` on these operands (Values and numbers)."""
+    recorder = _recorder.get()
+    if recorder is not None:
+        recorder.refused(op, operands, error)

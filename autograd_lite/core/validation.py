@@ -70,7 +70,7 @@ def whole_number(x: object, who: str, minimum: int | None = 1) -> int:
     n = int(x)
     if minimum is not None and n < minimum:
         kind = "a positive whole number" if minimum == 1 else f"a whole number ≥ {minimum}"
-        raise ValueError(f"{who} must be {kind}, got {n!r}")
+        raise ValueError(f"{who} must be {kind}, got {_shown(n)}")
     return n
 
 
@@ -112,6 +112,9 @@ def finite_numbers(values: object, who: str, what: str, length: int | None = Non
 
 
 def _shown(x: object) -> str:
-    """repr(x), cut at 60 characters so a huge input cannot flood the message."""
+    """repr(x), cut at 60 characters so a huge input cannot flood the message (an int too
+    long for repr, past 4,300 digits, is described by its size)."""
+    if isinstance(x, int) and x.bit_length() > 190:
+        return f"{'a negative' if x < 0 else 'an'} int of {x.bit_length():,} bits"
     text = repr(x)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -189,8 +189,7 @@ class Comparison:
         `first_divergence.frame` is at the first node the variant gets wrong."""
         from .. import viz
 
-        frames: list[graphviz.Digraph] = viz.backward_frames(self.root, params=self.params)
-        return frames
+        return list(viz.backward_frames(self.root, params=self.params))
 
     def caption(self) -> str:
         """The player's sentence: where the variant first goes wrong, and why."""
@@ -204,13 +203,12 @@ class Comparison:
 
     def player(self, *, interval_ms: int = 1000) -> Any:
         """`viz.frame_player` over the frames, opened at the first divergence, with
-        `caption()` above it (needs ipywidgets)."""
+        `caption()` above it (needs anywidget)."""
         from .. import viz
 
-        images = viz.frame_images(self.frames())
         start = 0 if self.first_divergence is None else self.first_divergence.frame
         return viz.frame_player(
-            images, interval_ms=interval_ms, start=start, caption=self.caption()
+            self.frames(), interval_ms=interval_ms, start=start, caption=self.caption()
         )
 
 

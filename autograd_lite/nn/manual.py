@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..core.engine import LEAKY_SLOPE, Value
+from ..core.engine import NEGATIVE_SLOPE, Value
 from ..core.validation import as_list, finite_numbers
 from .modules import MLP
 from .notation import layer_number
@@ -41,7 +41,7 @@ def g(z: float, activation: str) -> float:
     if activation == "relu":
         return z if z > 0.0 else 0.0
     if activation == "leaky_relu":
-        return z if z > 0.0 else LEAKY_SLOPE * z
+        return z if z > 0.0 else NEGATIVE_SLOPE * z
     if activation == "tanh":
         return math.tanh(z)
     if activation == "sigmoid":
@@ -60,7 +60,7 @@ def g_prime(z: float, a: float, activation: str) -> float:
     if activation == "relu":
         return 1.0 if z > 0.0 else 0.0
     if activation == "leaky_relu":
-        return 1.0 if z > 0.0 else LEAKY_SLOPE
+        return 1.0 if z > 0.0 else NEGATIVE_SLOPE
     if activation == "tanh":
         return 1.0 - a * a
     if activation == "sigmoid":

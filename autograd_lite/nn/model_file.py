@@ -32,7 +32,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .. import atomic
 from ..core.collector import no_gc
@@ -155,7 +155,8 @@ def from_dict(
     assert isinstance(data, dict)  # _architecture has checked it
     count = architecture.parameter_count()
     if count > max_parameters:
-        raise bad(_too_large(f"{count:,} parameters", f"{max_parameters:,}", "max_parameters"))
+        limit = _count(max_parameters)
+        raise bad(_too_large(f"{_count(count)} parameters", limit, "max_parameters"))
     return architecture, _parameters(data["layers"], architecture, bad)
 
 
@@ -193,7 +194,7 @@ def _read_bytes(path: str | Path, max_bytes: int) -> bytes:
 
     def too_big(size: str) -> ValueError:
         return ValueError(
-            f"{path}: {size} bytes, over the limit of {max_bytes:,} bytes for a model file "
+            f"{path}: {size} bytes, over the limit of {_count(max_bytes)} bytes for a model file "
             "(raise it with max_bytes= if you trust this file); nothing was read"
         )
 
@@ -206,10 +207,28 @@ def _read_bytes(path: str | Path, max_bytes: int) -> bytes:
         _check_regular(status, path)
         if status.st_size > max_bytes:
             raise too_big(f"{status.st_size:,}")
-        data = file.read(max_bytes + 1)  # it may have grown since fstat
+        data = _read_at_most(file, max_bytes + 1)  # it may have grown since fstat
     if len(data) > max_bytes:
-        raise too_big("more than " + f"{max_bytes:,}")
+        raise too_big("more than " + _count(max_bytes))
     return data
+
+
+def _read_at_most(file: BinaryIO, limit: int) -> bytes:
+    """The file's bytes up to its end or the first `limit`, whichever comes first, read a
+    MiB at a time: `limit` may be any whole number (file.read(10**30) would try to make
+    room for that many bytes and raise OverflowError)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = file.read(min(_CHUNK, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+_CHUNK = 2**20
 
 
 def _parse(data: bytes, path: str | Path) -> object:
@@ -239,20 +258,20 @@ def _architecture(
     if not isinstance(data, dict):
         raise bad(f"not a model file (expected a JSON object, got {type(data).__name__})")
     if data.get("format") != FORMAT:
-        raise bad(f"not a model file (format is {data.get('format')!r:.60}, expected {FORMAT!r})")
+        raise bad(f"not a model file (format is {_shown(data.get('format'))}, expected {FORMAT!r})")
     version = data.get("version")
     if type(version) is not int or version != FORMAT_VERSION:  # the type first: True == 1
         raise bad(
-            f"unsupported version {version!r:.60} (this autograd-lite reads {FORMAT_VERSION})"
+            f"unsupported version {_shown(version)} (this autograd-lite reads {FORMAT_VERSION})"
         )
     missing = {"nin", "nouts", "activation", "output_activation", "layers"} - data.keys()
     if missing:
         raise bad(f"missing keys {sorted(missing)}")
     nouts = data["nouts"]
     if not isinstance(nouts, list) or not nouts:
-        raise bad(f"nouts must be a non-empty list of layer widths, got {nouts!r:.60}")
+        raise bad(f"nouts must be a non-empty list of layer widths, got {_shown(nouts)}")
     if len(nouts) > max_layers:
-        raise bad(_too_large(f"{len(nouts):,} layers", f"{max_layers:,}", "max_layers"))
+        raise bad(_too_large(f"{len(nouts):,} layers", _count(max_layers), "max_layers"))
     try:
         nin = whole_number(data["nin"], "nin")
         widths = tuple(whole_number(n, f"nouts[{i}]") for i, n in enumerate(nouts))
@@ -260,7 +279,7 @@ def _architecture(
         raise bad(str(error)) from None
     for key in ("activation", "output_activation"):
         if not isinstance(data[key], str):
-            raise bad(f"{key} must be a string, got {data[key]!r:.60}")
+            raise bad(f"{key} must be a string, got {_shown(data[key])}")
     return Architecture(nin, widths, data["activation"], data["output_activation"])
 
 
@@ -269,7 +288,9 @@ def _parameters(
 ) -> list[float]:
     nouts = architecture.nouts
     if not isinstance(layers, list) or len(layers) != len(nouts):
-        raise bad(f"expected {len(nouts)} layers (nouts={list(nouts)}), got {_len(layers)}")
+        raise bad(
+            f"expected {len(nouts):,} layers (nouts={_shown(list(nouts))}), got {_len(layers)}"
+        )
     values: list[float] = []
     for i, (layer, nout, fan_in) in enumerate(zip(layers, nouts, (architecture.nin, *nouts))):
         if not isinstance(layer, list) or len(layer) != nout:
@@ -277,7 +298,9 @@ def _parameters(
         for j, neuron in enumerate(layer):
             where = f"layers[{i}][{j}]"
             if not isinstance(neuron, dict) or set(neuron) != {"w", "b"}:
-                raise bad(f"{where} should be an object with keys 'w' and 'b', got {neuron!r:.60}")
+                raise bad(
+                    f"{where} should be an object with keys 'w' and 'b', got {_shown(neuron)}"
+                )
             w = neuron["w"]
             if not isinstance(w, list) or len(w) != fan_in:
                 raise bad(f"{where}.w should hold {fan_in} weights, got {_len(w)}")
@@ -286,10 +309,27 @@ def _parameters(
                 # are numbers, and is_finite_number refuses bools.
                 if not is_finite_number(x):
                     name = f"{where}.w[{k}]" if k < fan_in else f"{where}.b"
-                    raise bad(f"{name} should be a finite number, got {x!r:.60}")
+                    raise bad(f"{name} should be a finite number, got {_shown(x)}")
                 values.append(float(x))
     return values
 
 
 def _len(x: object) -> str:
-    return f"{len(x)} ({type(x).__name__})" if isinstance(x, (list, dict)) else f"{x!r:.60}"
+    return f"{len(x):,} ({type(x).__name__})" if isinstance(x, (list, dict)) else _shown(x)
+
+
+def _shown(x: object) -> str:
+    """repr(x) cut at 60 characters, for any value a file can hold: an int too long for
+    repr (over 4,300 digits) is described by its size instead."""
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 190:
+        return f"{'-' if x < 0 else ''}{_count(abs(x))}"
+    text = repr(x)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _count(n: int) -> str:
+    """n with thousands separators, or "more than 10^k" past 57 digits, so that a count
+    read from a hostile file (nin = 10**4000) cannot flood the message."""
+    if n.bit_length() <= 190:
+        return f"{n:,}"
+    return f"more than 10^{int((n.bit_length() - 1) * 0.30102999566398)}"

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from ..atomic import assign
 from ..core import nary
 from ..core.collector import no_gc
-from ..core.engine import LEAKY_SLOPE, Value
+from ..core.engine import NEGATIVE_SLOPE, Value
 from ..core.modes import no_grad
 from ..core.validation import as_list, real_number, whole_number
 from . import model_file
@@ -36,8 +36,8 @@ __all__ = [
     "ACTIVATIONS",
     "FORMAT",
     "FORMAT_VERSION",
-    "LEAKY_SLOPE",
     "MLP",
+    "NEGATIVE_SLOPE",
     "Layer",
     "Module",
     "Neuron",
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: The activations g a layer can use, hidden or output alike. "leaky_relu" layers use
-#: g(z) = LEAKY_SLOPE·z for z ≤ 0: the engine's slope, re-exported here.
+#: g(z) = NEGATIVE_SLOPE·z for z ≤ 0: the engine's default negative_slope, re-exported here.
 ACTIVATIONS: tuple[str, ...] = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 
 Input = float | Value
@@ -56,14 +56,16 @@ Input = float | Value
 def check_activation(name: object, where: str = "activation") -> str:
     """name, if it is one of ACTIVATIONS; else ValueError listing the valid names."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"unknown {where} {name!r}: valid names are {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown {where} {name!r:.60}: valid names are {', '.join(ACTIVATIONS)}"
+        )
     return name
 
 
 #: g for each activation but "linear" (a = z), as the Value method that computes it.
 _G: dict[str, Callable[[Value], Value]] = {
     "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,  # its default slope is LEAKY_SLOPE
+    "leaky_relu": Value.leaky_relu,  # its default negative_slope is NEGATIVE_SLOPE
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
 }

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import NoReturn
 
 from ..atomic import assign
 from ..core.engine import Value
-from ..core.validation import as_list, real_number
+from ..core.validation import as_list, is_finite_number, real_number
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -47,27 +48,31 @@ class Optimizer:
     def step(self) -> None:
         """Updates every θ from its ∂J/∂θ, all or nothing.
 
-        All new values are worked out first and checked: a non-finite gradient, or a θ
-        (or an optimizer state such as Adam's v) that would overflow to ±inf, raises
-        ValueError before anything changes. Then every θ and every piece of state (SGD's
-        velocity; Adam's m, v and t) is set in one `atomic.assign`, which a Ctrl-C
-        cannot split: after a KeyboardInterrupt the optimizer and its parameters are
-        exactly as before the step or exactly as after it.
+        All new values are worked out first and checked: a θ or a gradient that is not a
+        finite number (NaN, ±inf, 10**400, a string: set by hand), or a θ (or an
+        optimizer state such as Adam's v) that would overflow to ±inf, raises ValueError
+        naming the parameter (its place and label) and its gradient, before anything
+        changes. Then every θ and every piece of state (SGD's velocity; Adam's m, v and
+        t) is set in one `atomic.assign`, which a Ctrl-C cannot split: after a
+        KeyboardInterrupt the optimizer and its parameters are exactly as before the
+        step or exactly as after it.
         """
-        self._check_grads()
+        self._check_parameters()
         new_data, new_state = self._proposed_step()
-        for i, (p, d) in enumerate(zip(self.params, new_data)):
+        for i, d in enumerate(new_data):
             if not math.isfinite(d):
-                raise ValueError(
-                    f"{type(self).__name__}.step: parameter {i}{_named(p)} would become {d!r} "
-                    "(a smaller learning rate may help); no parameter was changed"
+                self._refuse(
+                    i, f"would become {d!r} from its gradient {_shown(self.params[i].grad)} "
+                    "(a smaller learning rate may help)"
                 )
         for state_name, values in new_state.items():
-            if isinstance(values, list) and not all(map(math.isfinite, values)):
-                raise ValueError(
-                    f"{type(self).__name__}.step: its state {state_name} would overflow "
-                    "(a gradient is too large); no parameter was changed"
-                )
+            if isinstance(values, list):
+                for i, value in enumerate(values):
+                    if not math.isfinite(value):
+                        self._refuse(
+                            i, f"would overflow its state {state_name}[{i}] to {value!r} from "
+                            f"its gradient {_shown(self.params[i].grad)}"
+                        )
         # Everything is worked out and checked above; the commit is one call that a Ctrl-C
         # cannot split, and that undoes itself if an assignment fails (see atomic.assign).
         params = self.params
@@ -82,18 +87,36 @@ class Optimizer:
         changing nothing."""
         raise NotImplementedError
 
-    def _check_grads(self) -> None:
+    def _check_parameters(self) -> None:
         # One inf or nan would spread to every θ it touches: refuse before changing any.
+        # A θ or a gradient set by hand may be anything; a step computes with floats only.
         for i, p in enumerate(self.params):
-            if not math.isfinite(p.grad):
-                raise ValueError(
-                    f"{type(self).__name__}.step: parameter {i}{_named(p)} has a non-finite "
-                    f"gradient {p.grad!r}; no parameter was changed"
+            if not is_finite_number(p.grad):
+                self._refuse(i, f"has a non-finite gradient {_shown(p.grad)}")
+            if not is_finite_number(p.data):
+                self._refuse(
+                    i, f"has data {_shown(p.data)}, not a finite number (was it set by hand?); "
+                    f"its gradient is {_shown(p.grad)}"
                 )
+
+    def _refuse(self, i: int, what: str) -> NoReturn:
+        """ValueError: parameter i (and its label) `what`; nothing was changed."""
+        raise ValueError(
+            f"{type(self).__name__}.step: parameter {i}{_named(self.params[i])} {what}; "
+            "no parameter and no optimizer state was changed"
+        )
 
 
 def _named(p: Value) -> str:
     return f" ({p.label})" if p.label else ""
+
+
+def _shown(x: object) -> str:
+    """repr(x) cut at 60 characters (an int too long to print, by its size)."""
+    if isinstance(x, int) and x.bit_length() > 190:
+        return f"{'a negative' if x < 0 else 'an'} int of {x.bit_length():,} bits"
+    text = repr(x)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 class SGD(Optimizer):

@@ -4,11 +4,14 @@ Each concern lives in its own module; this one only gathers their public names:
 
   graph.py      draw_graph, save_graph: the computation graph below a Value
   network.py    draw_network: an MLP drawn the textbook way
-  frames.py     backward_frames, frame_images, frame_strip, frame_player, save_frames:
-                the backward pass, node by node
-  rendering.py  render, image_bytes, PortableFigure, TimedDigraph: running Graphviz's
-                `dot`, with a timeout (files are written all or nothing by
-                atomic.write_bytes)
+  frames.py     backward_frames (a BackwardFrames sequence, drawn on demand),
+                frame_images, frame_strip, save_frames: the backward pass, node by node
+  player.py     frame_player, focused: the frames played in a notebook, the current node
+                kept in view
+  rendering.py  render, image_bytes, TimedDigraph: running Graphviz's `dot`, with a
+                timeout (files are written all or nothing by atomic.write_bytes)
+  display.py    PortableFigure: a figure in a notebook, as a picture every viewer shows
+                (an untrusted JupyterLab too), at a size whose text can be read
   style.py      the colours, font and legends they share
   budget.py     the draw command's budget: graphs dot would take too long to lay out
 
@@ -23,14 +26,15 @@ draw.
 
 from __future__ import annotations
 
-from .frames import backward_frames, frame_images, frame_player, frame_strip, save_frames
+from .display import PortableFigure
+from .frames import BackwardFrames, backward_frames, frame_images, frame_strip, save_frames
 from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph, save_graph
 from .network import MAX_UNITS_PER_LAYER, draw_network
+from .player import focused, frame_player
 from .rendering import (
     DEFAULT_TIMEOUT,
     FORMATS,
     GraphvizNotFound,
-    PortableFigure,
     RenderError,
     TimedDigraph,
     format_for,
@@ -44,6 +48,7 @@ __all__ = [
     "FORMATS",
     "MAX_UNITS_PER_LAYER",
     "RANKDIRS",
+    "BackwardFrames",
     "GraphvizNotFound",
     "PortableFigure",
     "RenderError",
@@ -51,6 +56,7 @@ __all__ = [
     "backward_frames",
     "draw_graph",
     "draw_network",
+    "focused",
     "format_for",
     "frame_images",
     "frame_player",

@@ -26,14 +26,13 @@ between them without anything moving.
 from __future__ import annotations
 
 import hashlib
-import html
-import importlib
+import operator
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import overload
 
 import graphviz
 
@@ -56,9 +55,10 @@ from .rendering import DEFAULT_TIMEOUT, format_for, image_bytes
 from .style import CURRENT, LegendItem, escape, line_swatch, number
 
 __all__ = [
+    "BackwardFrames",
     "backward_frames",
     "frame_images",
-    "frame_player",
+    "frame_paths",
     "frame_strip",
     "replay_gradients",
     "save_frames",
@@ -99,8 +99,10 @@ def backward_frames(
     params: Params = None,
     rankdir: str = "TB",
     max_nodes: int = DEFAULT_MAX_NODES,
-) -> list[graphviz.Digraph]:
-    """One Digraph per Value below `root`, in the order backward() visits them.
+) -> BackwardFrames:
+    """One Digraph per Value below `root`, in the order backward() visits them: a
+    sequence (`len`, `frames[k]`, slices, iteration) that draws frame k when it is asked
+    for (`BackwardFrames`).
 
     Frame k outlines the k-th node visited in orange and writes its chain-rule product
     in it; the gradients (and products) of the nodes visited before are shown, those of
@@ -109,8 +111,11 @@ def backward_frames(
     `max_nodes` are draw_graph's. The numbers replay the chain rule on the stored local
     derivatives: see the module.
 
-    n Values make n frames of n boxes each: meant for graphs of tens of nodes (the seed
-    network's 27 take 0.04 s; 600 would take half a minute, and no one watches 600).
+    Time: this call is linear in the graph's size (the order, the replay, every node's
+    product), and each frame drawn is linear in it too, so k frames of n nodes cost
+    about k × n, never n × n unless all n are drawn (on a 2-CPU VM, a chain of 1,999
+    Values: 0.013 s, then 0.12 s a frame; before frames were drawn on demand, 400
+    Values took 12 s. dot takes far longer to lay a frame out).
     """
     check_graph_options(root, rankdir, max_nodes, "backward_frames")
     param_names = parameter_names(params, "backward_frames")
@@ -131,7 +136,39 @@ def backward_frames(
         legend_items=graph_legend(order, root, param_names, show_grad=True),
         rankdir=rankdir,
     )
-    return [film.frame(k) for k in range(len(order))]
+    return BackwardFrames(film)
+
+
+class BackwardFrames(Sequence[graphviz.Digraph]):
+    """The frames of `backward_frames`: `frames[k]` draws frame k (a fresh Digraph each
+    time it is asked for), `frames[a:b]` a list of them; `len(frames)` is the number of
+    Values. Nothing is drawn until a frame is asked for, and nothing is kept."""
+
+    def __init__(self, film: _Film) -> None:
+        self._film = film
+
+    def __len__(self) -> int:
+        return len(self._film.order)
+
+    @overload
+    def __getitem__(self, k: int) -> graphviz.Digraph: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[graphviz.Digraph]: ...
+
+    def __getitem__(self, k: int | slice) -> graphviz.Digraph | list[graphviz.Digraph]:
+        count = len(self)
+        if isinstance(k, slice):
+            return [self._film.frame(i) for i in range(*k.indices(count))]
+        if isinstance(k, bool) or not hasattr(k, "__index__"):
+            raise TypeError(f"backward frames are indexed by int, got {type(k).__name__}")
+        k = operator.index(k)  # an int, or NumPy's
+        if not -count <= k < count:
+            raise IndexError(f"backward frame {k} is out of range: there are {count} frames")
+        return self._film.frame(k % count)
+
+    def __repr__(self) -> str:
+        return f"<backward_frames of {self._film.names[self._film.root]}: {len(self)} frames>"
 
 
 Uses = dict[Value, list[tuple[Value, int]]]
@@ -233,7 +270,7 @@ def frame_images(
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> list[bytes]:
     """Each frame drawn by dot as 'svg' or 'png' bytes (portable by default: see
-    `rendering`), for a notebook player: an ipywidgets Play and slider over these."""
+    `rendering`): what `player.frame_player` plays."""
     return [image_bytes(frame, fmt, portable=portable, timeout=timeout) for frame in frames]
 
 
@@ -249,21 +286,32 @@ def save_frames(
     the count needs) in `directory`, created if missing.
 
     Every image is drawn before the first file is written, and each file is written
-    atomically, so a dot failure writes nothing. Files of an earlier, longer film are
-    left alone. ValueError for a bad fmt, or a `directory` that exists and is not a
+    atomically (`atomic.write_bytes`), so a dot failure writes nothing. Every frame's
+    path is checked before anything is drawn: one that exists and is not a regular file
+    (a device, a FIFO, a directory, directly or through a symlink) raises
+    atomic.NotARegularFileError and nothing is written. Files of an earlier, longer film
+    are left alone. ValueError for a bad fmt, or a `directory` that exists and is not a
     directory.
     """
     format_for(f"frame.{fmt}")  # a bad format fails before any drawing
     folder = Path(directory)
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"save_frames: {str(folder)!r} exists and is not a directory")
+    paths = frame_paths(folder, len(frames), fmt)
     images = frame_images(frames, fmt, portable=portable, timeout=timeout)
     folder.mkdir(parents=True, exist_ok=True)
-    digits = len(str(len(images)))
-    return [
-        atomic.write_bytes(folder / f"frame_{k:0{digits}d}.{fmt}", image)
-        for k, image in enumerate(images, start=1)
-    ]
+    return [atomic.write_bytes(path, image) for path, image in zip(paths, images)]
+
+
+def frame_paths(directory: str | os.PathLike[str], count: int, fmt: str) -> list[Path]:
+    """The files save_frames writes for `count` frames: frame_1.png … or frame_01.png …,
+    once each is checked (`atomic.check_target`): NotARegularFileError for one that
+    exists and is not a regular file."""
+    digits = len(str(count))
+    paths = [Path(directory) / f"frame_{k:0{digits}d}.{fmt}" for k in range(1, count + 1)]
+    for path in paths:
+        atomic.check_target(path)
+    return paths
 
 
 _SVG_SIZE = re.compile(rb'<svg[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -315,57 +363,3 @@ def frame_strip(images: Sequence[bytes], *, columns: int = 4, scale: float = 0.5
         f'viewBox="0 0 {total_width:.1f} {total_height:.1f}">\n<defs>\n'
     )
     return head.encode() + symbols + b"</defs>\n" + b"\n".join(placed) + b"\n</svg>\n"
-
-
-def frame_player(
-    images: Sequence[bytes],
-    *,
-    interval_ms: int = 1000,
-    start: int = 0,
-    caption: str | None = None,
-) -> Any:
-    """A notebook player for `frame_images(frames)`: a Play button and a step slider
-    (ipywidgets, linked in the browser) above the current frame.
-
-    It opens at frame `start` (0 is the first), with `caption` (plain text) above it when
-    given: `lab.compare` opens it where a wrong backward first differs, and says why.
-    SVG frames are shown inline, PNG frames as images. Needs ipywidgets (the
-    `notebooks` dependency group); ImportError saying so without it. A saved notebook
-    keeps no widget state, so show `frame_strip(images)` beside it for readers who only
-    see the file."""
-    if not images:
-        raise ValueError("frame_player needs at least one image")
-    if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start < len(images):
-        raise ValueError(
-            f"frame_player start must be a frame index from 0 to {len(images) - 1}, "
-            f"got {start!r:.60}"
-        )
-    try:
-        widgets = importlib.import_module("ipywidgets")
-    except ImportError:
-        raise ImportError(
-            "frame_player needs ipywidgets: pip install ipywidgets (or use frame_strip)"
-        ) from None
-    is_png = images[0].startswith(b"\x89PNG")
-
-    def view_of(image: bytes) -> Any:
-        if is_png:
-            return widgets.Image(value=image, format="png")
-        return widgets.HTML(value=image.decode("utf-8"))
-
-    view = widgets.Box([view_of(images[start])])
-    last = len(images) - 1
-    play = widgets.Play(
-        value=start, min=0, max=last, step=1, interval=interval_ms, description="play"
-    )
-    slider = widgets.IntSlider(
-        value=start, min=0, max=last, step=1, description="step", readout=True
-    )
-    widgets.jslink((play, "value"), (slider, "value"))
-
-    def show(change: dict[str, Any]) -> None:
-        view.children = [view_of(images[change["new"]])]
-
-    slider.observe(show, names="value")
-    above = [widgets.HTML(value=f"<p>{html.escape(caption)}</p>")] if caption else []
-    return widgets.VBox([*above, widgets.HBox([play, slider]), view])

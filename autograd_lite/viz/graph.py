@@ -1,7 +1,7 @@
 """Computation graphs: every Value below a root, the ops between them, and the ReLU gates.
 
 `draw_graph(root)` returns a `graphviz.Digraph` (its DOT text is `.source`; no Graphviz
-install is needed until it is rendered). Each Value is a box [label | data | grad]; the
+install is needed until it is rendered). Each Value is a box of rows [label / data / grad]; the
 op that made it is an ellipse feeding it, with any constant operands folded into its
 text (`** 2`, `× 0.5`, `leaky 0.01`); each edge carries the local derivative ∂out/∂in of
 the input it brings. A relu or leaky_relu ellipse says its gate, which is its local
@@ -25,6 +25,7 @@ from typing import Protocol
 
 import graphviz
 
+from .. import atomic
 from ..core import engine
 from ..core.engine import Value
 from ..core.validation import whole_number
@@ -156,6 +157,9 @@ def computation_digraph(
         # nothing for ordinary graphs (they settle well below).
         nslimit="2",
         ranksep="0.3",
+        # a little closer than dot's 0.25 in: the seed graph's widest rank (six parameters
+        # and two activations) then fits the notebook's width with 8 pt text
+        nodesep="0.2",
     )
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     for node in order:
@@ -165,9 +169,33 @@ def computation_digraph(
         op_id = f"{ids[node]}_op"
         graph.node(op_id, **op_node(node))
         for x, position, uses in drawn_inputs(node):
-            graph.edge(ids[x], op_id, **edge_attributes(node, position, uses))
+            attributes = edge_attributes(node, position, uses)
+            if "label" in attributes:
+                attributes["label"] = label_with_room(attributes["label"], rankdir)
+            graph.edge(ids[x], op_id, **attributes)
         graph.edge(op_id, ids[node])
     return graph
+
+
+#: Room, in points, that an edge label keeps clear on the side away from its own edge.
+LABEL_ROOM = 8
+
+
+def label_with_room(label: str, rankdir: str) -> str:
+    """An edge's HTML-like label with LABEL_ROOM points of empty room on the side away
+    from its edge (dot puts a label to the right of its edge when ranks run top to bottom,
+    above it when they run left to right).
+
+    Without the room, where two edges cross beside a label the next edge passes right at
+    the label's far side, as close as its own: the seed graph's "0.9831" and "-0.3293"
+    beside a⁽²⁾₂ read as each other's. `tests/test_figure_layout.py` checks, on dot's
+    layout, that every label lies nearer its own edge than any other."""
+    markup = label[1:-1]  # html_label's <…>
+    if rankdir in ("TB", "BT"):
+        cells = f'<tr><td>{markup}</td><td width="{LABEL_ROOM}"></td></tr>'
+    else:
+        cells = f'<tr><td height="{LABEL_ROOM}"></td></tr><tr><td>{markup}</td></tr>'
+    return html_label(f'<table border="0" cellpadding="0" cellspacing="0">{cells}</table>')
 
 
 def drawn_inputs(node: Value) -> list[tuple[Value, int, int]]:
@@ -279,10 +307,10 @@ def value_table(
     extra_row: str | None = None,
     outline: tuple[int, str] | None = None,
 ) -> str:
-    """A Value's HTML-like label: a row of cells [label | data | grad], filled by kind.
+    """A Value's HTML-like label: a column of cells [label / data / grad], filled by kind.
 
     `grad` is the grad cell's markup (None: no cell); `name` replaces the label;
-    `extra_row` (markup) is a second row across the cells; `outline` is the table's
+    `extra_row` (markup) is one more cell under them; `outline` is the table's
     (width, colour), by default 2 black for the root and none for the others."""
     label = name if name is not None else node.label or param_names.get(node)
     # a coloured outline would colour the cells' borders too: theirs stay black
@@ -293,9 +321,10 @@ def value_table(
     cells.append(f"{td}data {escape(number(node.data))}</td>")
     if grad is not None:
         cells.append(f"{td}{grad}</td>")
-    rows = f"<tr>{''.join(cells)}</tr>"
+    # one cell a row: a narrow box, so that a rank of them fits the notebook's width
+    rows = "".join(f"<tr>{cell}</tr>" for cell in cells)
     if extra_row is not None:
-        rows += f'<tr>{td[:-1]} colspan="{len(cells)}">{extra_row}</td></tr>'
+        rows += f"<tr>{td}{extra_row}</td></tr>"
     width, colour = outline or (2 if kind == "root" else 0, "")
     colour_attribute = f' color="{colour}"' if colour else ""
     return html_label(
@@ -416,7 +445,7 @@ def input_edge(node: Value, position: int, uses: int, show_grad: bool) -> dict[s
         return {}
     return {
         "label": html_label(escape(text)),
-        "fontsize": "9",
+        "fontsize": "10",  # the smallest text of a graph: 8 pt still at 80% of its size
         "fontcolor": QUIET,
         "tooltip": "local derivative ∂out/∂in" + (f", for each of {uses} uses" if uses > 1 else ""),
     }
@@ -433,11 +462,16 @@ def graph_legend(
     if "param" in kinds:
         items.append((fill_swatch(FILL_PARAM), "parameter"))
     items.append((fill_swatch(FILL_ROOT), "root" + (f" {root.label}" if root.label else "")))
-    gates = [gate_state(node) for node in order]
-    if any(g is not None and not g[0] for g in gates):
+    gates = [(node.op, gate_state(node)) for node in order]
+    if any(g is not None and not g[0] for _, g in gates):
         items.append((line_swatch(OPEN_GATE), "open gate: the gradient passes"))
-    if any(g is not None and g[0] for g in gates):
-        items.append((line_swatch(CLOSED_GATE, dashed=True), "closed gate: it stops or shrinks"))
+    closed = {op for op, g in gates if g is not None and g[0]}
+    if "relu" in closed:
+        items.append((line_swatch(CLOSED_GATE, dashed=True), "closed gate: the gradient stops"))
+    if "leaky_relu" in closed:
+        items.append(
+            (line_swatch(CLOSED_GATE, dashed=True), "closed leaky gate: the gradient × its slope")
+        )
     if show_grad:
         of = root.label or "root"
         items.append((f'<td><font color="{QUIET}">0.5</font></td>', "edge: local ∂out/∂in"))
@@ -457,8 +491,10 @@ def save_graph(
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Path:
     """The path written: `draw_graph(root, ...)` rendered to SVG, PNG or PDF (by suffix),
-    atomically; `portable=True` for text as shapes (see `rendering.render`)."""
+    atomically; `portable=True` for text as shapes (see `rendering.render`). A path that
+    exists and is not a regular file raises atomic.NotARegularFileError before any drawing."""
     format_for(path)  # a bad suffix fails before any drawing
+    atomic.check_target(path)
     graph = draw_graph(
         root, rankdir=rankdir, show_grad=show_grad, max_nodes=max_nodes, params=params
     )

@@ -3,7 +3,7 @@
 Drawing a graph (`graph_figures`, `network_figures`, `backward_frames`) needs only the
 Python package graphviz, which writes DOT text. Turning that text into an image needs
 Graphviz's `dot` program; everything of ours that runs it is here, always with a timeout:
-`render` and `image_bytes` (files and bytes), `PortableFigure`, and `TimedDigraph`, the
+`render` and `image_bytes` (files and bytes), and `TimedDigraph`, the
 class of every Digraph our figures make, which Jupyter shows through `image_bytes`. A
 missing `dot` raises `GraphvizNotFound`, saying how to install it; a failing or slow one
 raises `RenderError`. (graphviz's own `.pipe()`, `.render()` and `.view()` still work on
@@ -18,16 +18,14 @@ draw, so on a machine with other fonts text spills out of its boxes. With
     page (a notebook) cannot borrow each other's glyphs.
   - PNG is drawn at 2× Graphviz's 96 dpi (`-Gdpi=192`), sharp on high-density screens.
   - PDF embeds its fonts anyway.
-`PortableFigure` shows a Digraph that way in Jupyter.
+`display.PortableFigure` shows a Digraph that way in Jupyter, in every viewer.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
-import struct
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -41,7 +39,6 @@ __all__ = [
     "FORMATS",
     "PNG_DPI",
     "GraphvizNotFound",
-    "PortableFigure",
     "RenderError",
     "TimedDigraph",
     "format_for",
@@ -185,55 +182,18 @@ def render(
     `portable=True` draws text as shapes (SVG) or at 2× resolution (PNG), so the image
     looks the same on every machine (see the module docstring). The file is written
     atomically (`atomic.write_bytes`), creating missing parent directories: a failure
-    leaves any old file as it was. Raises GraphvizNotFound, saying how to install
-    Graphviz, when `dot` is not on PATH (the DOT text is still `graph.source`), and
-    RenderError when dot fails or takes longer than `timeout` seconds (None: no limit).
+    leaves any old file as it was, and a path that exists and is not a regular file (a
+    device, a FIFO, a directory, directly or through a symlink) raises
+    atomic.NotARegularFileError before dot runs. Raises GraphvizNotFound, saying how to
+    install Graphviz, when `dot` is not on PATH (the DOT text is still `graph.source`),
+    and RenderError when dot fails or takes longer than `timeout` seconds (None: no limit).
     """
     path = Path(path)
     fmt = format_for(path)
+    atomic.check_target(path)  # refused before dot runs; write_bytes checks again
     image = image_bytes(graph, fmt, portable=portable, timeout=timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic.write_bytes(path, image)
-
-
-class PortableFigure:
-    """A Digraph that shows in Jupyter as a portable SVG (or 2× PNG), the same everywhere.
-
-    `PortableFigure(draw_graph(J))` as the last line of a cell shows the figure; dot runs
-    once, when Jupyter asks. Only one image format goes into the notebook, so the file
-    stays small. `.graph` is the Digraph, `.image()` the bytes.
-    """
-
-    def __init__(
-        self, graph: graphviz.Digraph, fmt: str = "svg", *, timeout: float | None = 30.0
-    ) -> None:
-        if fmt not in ("svg", "png"):
-            raise ValueError(f"PortableFigure fmt must be 'svg' or 'png', got {fmt!r}")
-        self.graph = graph
-        self.fmt = fmt
-        self.timeout = timeout
-        self._image: bytes | None = None
-
-    def image(self) -> bytes:
-        """The portable image's bytes (drawn once, then kept)."""
-        if self._image is None:
-            self._image = image_bytes(self.graph, self.fmt, portable=True, timeout=self.timeout)
-        return self._image
-
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None
-    ) -> tuple[dict[str, str], dict[str, Any]]:
-        """(data, metadata) for Jupyter: the SVG text, or the PNG in base64 shown at half
-        its pixel width (it was drawn at 2×)."""
-        image = self.image()
-        if self.fmt == "svg":
-            return {"image/svg+xml": image.decode("utf-8")}, {}
-        width, height = struct.unpack(">II", image[16:24])  # the PNG header's IHDR chunk
-        metadata = {"image/png": {"width": width // 2, "height": height // 2}}
-        return {"image/png": base64.b64encode(image).decode("ascii")}, metadata
-
-    def __repr__(self) -> str:
-        return f"PortableFigure({self.graph.name!r}, fmt={self.fmt!r})"
 
 
 class TimedDigraph(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type hints

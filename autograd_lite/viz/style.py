@@ -8,6 +8,7 @@ labelled `<b>` or `\\N` shows exactly that.
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 
 from .rendering import TimedDigraph
@@ -55,11 +56,15 @@ def number(x: float) -> str:
 def escape(text: str) -> str:
     """text for inside an HTML-like label, shown literally.
 
-    Control characters become visible escapes (a newline shows as \\n). Backslashes are
-    doubled because dot still reads \\N, \\G, \\n... inside HTML-like labels; then & < > "
-    become entities. { } | need nothing here: they are special only in record labels.
+    Control characters become visible escapes (a newline shows as \\n); spaces of any
+    width stay spaces. Backslashes are doubled because dot still reads \\N, \\G, \\n...
+    inside HTML-like labels; then & < > " become entities. { } | need nothing here: they
+    are special only in record labels.
     """
-    visible = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    visible = "".join(
+        ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else repr(ch)[1:-1]
+        for ch in text
+    )  # spaces are text: a figure space (U+2007) keeps a number's width, as a digit
     return html.escape(visible.replace("\\", "\\\\"), quote=True)
 
 
@@ -75,16 +80,26 @@ def fill_swatch(colour: str, dashed: bool = False) -> str:
 
 
 def line_swatch(colour: str, dashed: bool = False) -> str:
-    """A legend swatch: a short line in colour, dashed or solid (drawn as text)."""
-    line = "- - -" if dashed else "———"
-    return f'<td><font color="{colour}"><b>{line}</b></font></td>'
+    """A legend swatch: a short line in colour, dashed or solid, drawn as a cell's bottom
+    border (a line, where dashes typed as text read as a minus sign or a dash)."""
+    style = ' style="dashed"' if dashed else ""
+    return (
+        f'<td sides="b" border="2" color="{colour}"{style} width="24" height="8" '
+        'fixedsize="true"></td>'
+    )
+
+
+#: Room between two entries of a legend row, in points: with any font, they cannot run
+#: together.
+LEGEND_GAP = 14
 
 
 def legend(items: Sequence[LegendItem], per_row: int = 3) -> str:
     """The legend as an HTML-like label: `per_row` entries a row, each swatch then text."""
     rows = []
+    gap = f'<td width="{LEGEND_GAP}"></td>'
     for start in range(0, len(items), per_row):
-        cells = "".join(
+        cells = gap.join(
             f'{swatch}<td align="left">{escape(text)}</td>'
             for swatch, text in items[start : start + per_row]
         )

@@ -29,6 +29,7 @@
 
 # %%
 import matplotlib.pyplot as plt
+from matplotlib.colors import to_hex
 
 from autograd_lite import Value, dot
 from autograd_lite.nn import manual
@@ -270,7 +271,7 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 #
 # | by hand (section 2) | generated line(s) |
 # |---|---|
-# | $z^{(2)}_1 = \Theta^{(2)}_{11} a^{(1)}_1 + \Theta^{(2)}_{12} a^{(1)}_2 + b^{(2)}_1$ | `z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1` |
+# | $z^{(2)}_1 = \Theta^{(2)}_{11} a^{(1)}_1 + \Theta^{(2)}_{12} a^{(1)}_2 + b^{(2)}_1$ | `z2_1 = 0.0 + Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1` |
 # | $\partial J/\partial a^{(3)}_1 = a^{(3)}_1 - y_1$ | `sub1 = a3_1 - y_1`; `dJ_dpow1 = dJ_dmul1 * 0.5` $= \tfrac12$; `dJ_dsub1 = dJ_dpow1 * (2.0 * _power(sub1, 1.0))` $= \tfrac12 \cdot 2 \cdot (a^{(3)}_1 - y_1)$; `dJ_da3_1 = dJ_dsub1` |
 # | $\delta^{(3)}_1 = \left(a^{(3)}_1 - y_1\right) g'\!\left(z^{(3)}_1\right)$ | `dJ_dz3_1 = dJ_da3_1 * (1.0 if z3_1 > 0.0 else 0.0)` |
 # | $\left(\Theta^{(3)\top}\delta^{(3)}\right)_2 = \Theta^{(3)}_{22}\,\delta^{(3)}_2 + \Theta^{(3)}_{12}\,\delta^{(3)}_1$ | `dJ_da2_2 = 0.0`, then `dJ_da2_2 += dJ_dz3_2 * Θ3_22` and `dJ_da2_2 += dJ_dz3_1 * Θ3_12` |
@@ -279,6 +280,8 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 # | $\partial J/\partial b^{(2)}_1 = \delta^{(2)}_1$ | `dJ_db2_1 += dJ_dz2_1` |
 # | a closed gate sends nothing: $\delta^{(2)}_2 = 0$ | `dJ_dz2_2 = dJ_da2_2 * (1.0 if z2_2 > 0.0 else 0.0)`, then `if dJ_dz2_2:  # a zero gradient sends nothing` |
 #
+# A sum starts from `0.0`, as the engine's `sum(terms, 0.0)` does: that start is not idle, it
+# makes a sum of −0.0s come out 0.0, so the generated code gives eager mode's bits even there.
 # The sum over the two outputs in $\Theta^{(3)\top}\delta^{(3)}$ is the two `+=` lines into
 # `dJ_da2_2`, one for each use of $a^{(2)}_2$; a leaf's variable starts from its `.grad` and
 # gets one `+=` per use as well. The code is the same for every input: the gates are conditional
@@ -291,7 +294,7 @@ assert J_compiled == J.data and compiled_difference <= 1e-12
 # %%
 QUOTED = [  # the generated lines quoted above
     "dJ_dJ = 1.0",
-    "z2_1 = Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1",
+    "z2_1 = 0.0 + Θ2_11 * a1_1 + Θ2_12 * a1_2 + b2_1",
     "sub1 = a3_1 - y_1",
     "dJ_dpow1 = dJ_dmul1 * 0.5",
     "dJ_dsub1 = dJ_dpow1 * (2.0 * _power(sub1, 1.0))",
@@ -339,28 +342,31 @@ PortableFigure(draw_graph(J, params=mlp, rankdir="TB"))
 # use, the user's gradient times the local derivative on the edge, summed over the uses.
 # `viz.backward_frames(J)` draws one frame per node, in that order: the current node is
 # outlined in orange and shows its chain-rule product, the nodes visited before show their
-# gradients, the others none yet. In Jupyter, press ▶ or drag the slider.
+# gradients, the others none yet. In Jupyter, press ▶, drag the slider or use the arrow keys;
+# a frame is far wider than the page, so the player shows it at a readable size and scrolls
+# to the current node at every step (scroll, or − and +, to see the rest). A saved copy of
+# this notebook keeps no widgets: there the player is a picture of its first frame, $J$.
 #
-# Below the player (and in a saved copy of this notebook, which keeps no widgets) are the three
-# frames of hidden unit 2: the gradient $-0.2849$ reaches $a^{(2)}_2$; the closed gate turns it
+# Below the player are the three frames of hidden unit 2, each cropped around its current
+# node (`viz.focused`): the gradient $-0.2849$ reaches $a^{(2)}_2$; the closed gate turns it
 # into $\partial J/\partial z^{(2)}_2 = -0.2849 \cdot 0 = 0$; and $\Theta^{(2)}_{21}$ gets
 # $0 \cdot 1 = 0$.
 
 # %%
 import re
 
-from IPython.display import SVG, display
+from IPython.display import display
 
 from autograd_lite import topological_order, viz
+from autograd_lite.viz.display import MAX_DISPLAY_WIDTH, MIN_TEXT_PT
 from autograd_lite.viz.style import CURRENT  # the orange of the node backward is at
 
 frames = viz.backward_frames(J, params=mlp)
-images = viz.frame_images(frames)  # SVG, one per frame
 visited = topological_order(J)[::-1]  # the order backward() visits the nodes, J first
 print(f"{len(frames)} frames, one per node of the graph of J")
 try:
-    display(viz.frame_player(images))
-except ImportError as error:  # no ipywidgets: the frames below still show
+    display(viz.frame_player(frames))
+except ImportError as error:  # no anywidget: the frames below still show
     print(error)
 
 unit_2 = [visited.index(v) for v in (a2[1], z2[1], mlp.layers[0].neurons[1].w[0])]
@@ -373,7 +379,13 @@ def highlighted(frame, text):
 
 
 assert highlighted(frames[unit_2[1]], "-0.2849 · 0 = 0") and highlighted(frames[unit_2[2]], "0 · 1 = 0")
-SVG(viz.frame_strip([images[k] for k in unit_2], columns=1, scale=0.5))
+unit_2_frames = [PortableFigure(viz.focused(frames[k], height=300)) for k in unit_2]
+for k, figure in zip(unit_2, unit_2_frames):
+    print(f"step {k + 1} of {len(frames)}: backward is at {visited[k].label}")
+    display(figure)
+# each fits the page (840 px) with its smallest text (the edge numbers) at 8 pt or more
+assert all(f.size().width <= MAX_DISPLAY_WIDTH and f.size().text_pt >= MIN_TEXT_PT == 8
+           for f in unit_2_frames)
 
 # %% [markdown]
 # The same network as the textbook draws it, with this example's $z$ and $a$ in each unit and
@@ -390,7 +402,8 @@ PortableFigure(draw_network(mlp, x))
 # $x_1 = 1$, through our example $x = (1, 0.5)$ (dotted), each point with its own target
 # $y = (x_1 + x_2, \max(0, x_1 - x_2))$. Top: the pre-activations, solid for the hidden units
 # and dashed for the outputs; a gate is open where its curve is above 0. Bottom: the four
-# entries of $\partial J/\partial\Theta^{(2)}$. Grey: no gradient reaches $\Theta^{(2)}$ at all.
+# entries of $\partial J/\partial\Theta^{(2)}$. Grey shading (the only grey in the figure): no
+# gradient reaches $\Theta^{(2)}$ at all.
 
 
 # %%
@@ -405,6 +418,8 @@ def backprop_at(model, x):
 
 explore = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=SEED)  # same weights
 SWEEP = [-2.0 + 3.5 * s / 350 for s in range(351)]  # x₂ from −2 to 1.5
+NO_GRADIENT = "#9ca3af"  # grey: the shading where no gradient reaches Θ⁽²⁾; no line is grey
+Z_COLOURS = ["#7c3aed", "#c2410c", "#db2777", "#0891b2"]  # z⁽²⁾₁, z⁽²⁾₂, z⁽³⁾₁, z⁽³⁾₂
 
 
 def plot_sweep(x1, x2):
@@ -413,7 +428,7 @@ def plot_sweep(x1, x2):
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True)
     for layer, style in [(0, "-"), (1, "--")]:  # hidden solid, outputs dashed
         for j in range(2):
-            top.plot(SWEEP, [c[layer][j] for c in curves], style, color=f"C{2 * layer + j + 4}",
+            top.plot(SWEEP, [c[layer][j] for c in curves], style, color=Z_COLOURS[2 * layer + j],
                      label=unit_label("z", layer + 2, j + 1))
     top.set_ylabel("pre-activation z\n(gate open above 0)")
     top.legend(fontsize=8, ncol=4, loc="upper left")
@@ -424,13 +439,15 @@ def plot_sweep(x1, x2):
     bottom.legend(fontsize=8, ncol=2, loc="upper left")
     stopped = [all(g == 0.0 for g in c[2]) for c in curves]
     for ax in (top, bottom):
-        ax.fill_between(SWEEP, 0, 1, where=stopped, color="grey", alpha=0.15,
+        ax.fill_between(SWEEP, 0, 1, where=stopped, color=NO_GRADIENT, alpha=0.3,
                         transform=ax.get_xaxis_transform(), lw=0)
         ax.axhline(0, color="black", lw=0.8)
-        ax.axvline(x2, color="grey", ls=":")
+        ax.axvline(x2, color="black", ls=":")
         ax.grid(alpha=0.3)
     top.set_title(f"Gates and gradients as x₂ moves (dotted: x₂ = {x2:g})")
     fig.tight_layout()
+    lines = [to_hex(line.get_color()) for ax in (top, bottom) for line in ax.get_lines()]
+    assert to_hex(NO_GRADIENT) not in lines and "#7f7f7f" not in lines  # grey means one thing
     plt.show()
     return curves
 
@@ -466,7 +483,8 @@ assert backprop_at(explore, list(DEMO_X))[2] == [w.grad for n in mlp.layers[0].n
 #   line, is in this regime: its $\partial J/\partial\Theta^{(2)}$ there is the table's.
 #
 # In Jupyter you can move the input yourself: the sliders below redraw the figure and the
-# network. (Run the notebook to use them; a static page shows only the figure above.)
+# network. (Run the notebook to use them; a saved copy shows what they first drew, at our
+# example $x = (1, 0.5)$.)
 
 # %%
 try:
@@ -481,7 +499,7 @@ if widgets is not None:
     def show(x1, x2):
         plot_sweep(x1, x2)
         backprop_at(explore, [x1, x2])  # leaves this input's ∂J/∂θ in explore's grads
-        display(draw_network(explore, [x1, x2]))
+        display(PortableFigure(draw_network(explore, [x1, x2]), "png"))
 
     sliders = {
         name: widgets.FloatSlider(value=value, min=-2.0, max=2.5, step=0.05, description=name)
@@ -517,17 +535,27 @@ print(f"\nJ on this example: {J.data:.4f} → {J_after:.4f}")
 # %% [markdown]
 # ## 6. A short training run
 #
-# Repeat the step over a data set, from where that step left the weights: the 16 points of a
-# 4 × 4 grid on $[0, 1]^2$ with the same target rule (`demo_dataset()`, the demo's data), 200
-# epochs (`DEMO_EPOCHS`) of full-batch SGD. `fit` runs forward → $J$ → `backward()` → update
-# and returns the mean loss of each epoch.
+# Repeat the step over a data set: the 16 points of a 4 × 4 grid on $[0, 1]^2$ with the same
+# target rule (`demo_dataset()`, the demo's data), 200 epochs (`DEMO_EPOCHS`) of full-batch SGD
+# with the same $\alpha$. `fit` runs forward → $J$ → `backward()` → update and returns the
+# mean loss of each epoch. This is the run `make demo` makes, from the same initial weights (a
+# fresh `MLP(..., seed=0)`, not the weights the step above moved), so the numbers it prints
+# are the demo's: the cell runs the demo quietly and checks that they are.
 
 # %%
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+
+from autograd_lite.app.demos import run_demo
+
 xs, ys = demo_dataset()
 assert len(xs) == 16 and DEMO_EPOCHS == 200  # as the text says
 
-history = fit(mlp, xs, ys, loss=half_squared_error, optimizer=SGD(mlp.parameters(), lr=alpha),
-              epochs=DEMO_EPOCHS)
+trained = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=SEED)  # as the demo's
+history = fit(trained, xs, ys, loss=half_squared_error, epochs=DEMO_EPOCHS,
+              optimizer=SGD(trained.parameters(), lr=alpha))
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(range(1, len(history) + 1), history)
@@ -537,23 +565,29 @@ ax.set_ylabel("mean J per example")
 ax.set_title("Training the 2-2-2 ReLU network")
 ax.grid(alpha=0.3)
 plt.show()
-print(f"mean J: {history[0]:.4f} (epoch 1) → {history[-1]:.4f} (epoch {len(history)})")
+summary = f"{history[0]:.4g} (epoch 1) → {history[-1]:.4g} (epoch {len(history)})"
+print(f"mean J: {summary}")
 assert 0 < history[-1] < history[0]  # it falls, not to 0
+
+with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()) as printed:
+    demo = run_demo(out=Path(out), progress=False)  # `make demo`, its files in a temp folder
+assert demo.history == history and f"mean J per sample: {summary}" in printed.getvalue()
+print("the same numbers as `make demo` prints")
 
 # %% [markdown]
 # The loss falls, but not to 0. `relu_activity` says why: for each ReLU unit, the fraction of
 # the 16 inputs for which its gate is open.
 
 # %%
-activity = mlp.relu_activity(xs)
+activity = trained.relu_activity(xs)
 for t, fractions in zip([2, 3], activity):
     print(f"layer {t}: " + ", ".join(f"{unit_label('a', t, j + 1)} open for {f:.0%}"
                                       for j, f in enumerate(fractions)))
 dead = [unit_label("a", t, j + 1) for t, fractions in zip([2, 3], activity)
         for j, f in enumerate(fractions) if f == 0.0]
 assert dead == ["a⁽²⁾₂"]  # hidden unit 2, and only it
-assert [p.data for p in (*mlp.layers[0].neurons[1].w, mlp.layers[0].neurons[1].b)] == [
-    before["Θ⁽²⁾₂₁"], before["Θ⁽²⁾₂₂"], before["b⁽²⁾₂"]]  # it never learned
+unit_2_after = [p.data for p in (*trained.layers[0].neurons[1].w, trained.layers[0].neurons[1].b)]
+assert unit_2_after == [before["Θ⁽²⁾₂₁"], before["Θ⁽²⁾₂₂"], before["b⁽²⁾₂"]]  # it never learned
 
 # %% [markdown]
 # Hidden unit 2 is closed for every input of the data set: its $\delta^{(2)}_2$ is always 0,

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...core.engine import LEAKY_SLOPE
+from ...core.engine import NEGATIVE_SLOPE
 from ...nn import data
 from ...nn.losses import mse
 from ...nn.modules import MLP
@@ -73,7 +73,7 @@ def run_regression(
     4. Also: a leaky ReLU output (slope 0.01) on standardized x and y scaled to [0, 1].
     Writes out/regression.png. Bad arguments raise ValueError; a bad `out` OSError.
     """
-    out = make_out(check_run_args(steps, seed, out, progress, "regression"))
+    out = make_out(check_run_args(steps, seed, out, progress, "regression"), ["regression.png"])
     xs, ys = data.quadratic()
     print("The forum's question: a network with a ReLU output layer predicts 0 on")
     print("y = 3x² + 3x for x = 0, 1, …, 19 (y from 0 to 1140). Why?")
@@ -193,7 +193,7 @@ def _fix_leaky(
     top = max(ys)
     leaky = _fix_network("leaky_relu", seed)
     print(f"4. Also: a leaky ReLU output, {leaky}.")
-    print(f"   For z ≤ 0 its slope is {LEAKY_SLOPE}, not 0, so a gradient always flows back and")
+    print(f"   For z ≤ 0 its slope is {NEGATIVE_SLOPE}, not 0, so a gradient always flows back and")
     print("   the unit can recover. Its outputs are (nearly) ≥ 0, so y is scaled to [0, 1]")
     print(f"   (y / {top:g}); x is standardized. Adam (α = {FIX_LR}), {steps} steps.")
     _train_fix(leaky, sx, [y / top for y in ys], steps, progress)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ... import atomic
+
 
 def check_run_args(steps: object, seed: object, out: object, progress: object, name: str) -> Path:
     """`out` as a Path, once every argument of run_demo/run_regression (`name`) is valid.
@@ -21,12 +23,19 @@ def check_run_args(steps: object, seed: object, out: object, progress: object, n
     if not isinstance(progress, bool):
         raise ValueError(f"{name} progress must be True or False, got {progress!r}")
     if Path(out).exists() and not Path(out).is_dir():
-        raise OSError(f"{name}: --out {str(out)!r} exists and is not a directory")
+        raise OSError(
+            f"{name}: --out {str(out)!r} exists and is not a directory: give a folder (made if "
+            "missing)"
+        )
     return Path(out)
 
 
-def make_out(out: Path) -> Path:
-    """The output directory, created if missing."""
+def make_out(out: Path, files: Sequence[str]) -> Path:
+    """The output directory, created if missing, once each of the `files` to be written
+    in it is a regular file or missing (atomic.NotARegularFileError otherwise, before
+    anything is created or computed; the writes check again)."""
+    for name in files:
+        atomic.check_target(out / name)
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -83,7 +83,10 @@ def run_demo(
     `demo_dataset()`, and writes out/seed_network.svg, out/seed_graph.svg, out/loss.png.
     Bad arguments raise ValueError; an unusable `out` raises OSError.
     """
-    out = make_out(check_run_args(steps, seed, out, progress, "demo"))
+    out = make_out(
+        check_run_args(steps, seed, out, progress, "demo"),
+        ["seed_network.svg", "seed_graph.svg", "loss.png"],
+    )
     from ... import viz  # imported here: only the demos need graphviz
 
     mlp, x, y, J = seed_loss(seed)
@@ -91,10 +94,12 @@ def run_demo(
     engine_grads, manual_grads, max_difference = _backward(mlp, x, y, traces)
     _print_gates(traces)
     _print_update(mlp, engine_grads)
-    # pictures of this forward/backward pass, before training changes Θ
+    # pictures of this forward/backward pass, before training changes Θ; portable (letters
+    # drawn as shapes), so that they look the same in every viewer, whatever its fonts:
+    # seed_graph.svg is then byte for byte the README's notebooks/figures/seed_graph.svg
     files = [
-        viz.render(viz.draw_network(mlp, x), out / "seed_network.svg"),
-        viz.save_graph(J, out / "seed_graph.svg", params=mlp),
+        viz.render(viz.draw_network(mlp, x), out / "seed_network.svg", portable=True),
+        viz.save_graph(J, out / "seed_graph.svg", params=mlp, portable=True),
     ]
     history = _train(mlp, steps, progress)
     files.append(plots.loss_curve(history, out / "loss.png"))
