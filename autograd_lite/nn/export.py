@@ -22,7 +22,7 @@ from typing import Any
 
 from ..core.validation import real_number
 from .losses import binary_cross_entropy_with_logits, half_squared_error, mse
-from .modules import LEAKY_SLOPE, MLP
+from .modules import MLP, NEGATIVE_SLOPE
 from .notation import layer_number, superscript
 from .optim import SGD, Adam, Optimizer
 
@@ -82,7 +82,7 @@ def torch(model: MLP, dtype: str = "float64") -> Any:
 
 def _torch_activation(t: Any, activation: str) -> Any:
     if activation == "leaky_relu":
-        return t.nn.LeakyReLU(negative_slope=LEAKY_SLOPE)
+        return t.nn.LeakyReLU(negative_slope=NEGATIVE_SLOPE)
     return getattr(t.nn, TORCH_ACTIVATIONS[activation])()
 
 
@@ -177,9 +177,9 @@ def _layers(t: Any, children: list[Any]) -> list[tuple[Any, str]]:
                                  f"{layers[-1][0].out_features}")  # fmt: skip
             layers.append((child, "linear"))
         elif type(child) in names and layers and layers[-1][1] == "linear":
-            if isinstance(child, t.nn.LeakyReLU) and child.negative_slope != LEAKY_SLOPE:
+            if isinstance(child, t.nn.LeakyReLU) and child.negative_slope != NEGATIVE_SLOPE:
                 raise ValueError(f"{where} has negative_slope {child.negative_slope!r}; ours "
-                                 f"is {LEAKY_SLOPE!r}")  # fmt: skip
+                                 f"is {NEGATIVE_SLOPE!r}")  # fmt: skip
             layers[-1] = (layers[-1][0], names[type(child)])
         else:
             raise ValueError(
@@ -223,7 +223,7 @@ def _network_lines(model: MLP) -> list[str]:
         layers.append(f"            torch.nn.Linear({nin}, {nout}),  # mlp.layers[{i}]: "
                       f"z{sup} = Θ{sup} a + b{sup}")  # fmt: skip
         if layer.activation == "leaky_relu":
-            layers.append(f"            torch.nn.LeakyReLU(negative_slope={LEAKY_SLOPE!r}),")
+            layers.append(f"            torch.nn.LeakyReLU(negative_slope={NEGATIVE_SLOPE!r}),")
         elif layer.activation != "linear":
             layers.append(f"            torch.nn.{TORCH_ACTIVATIONS[layer.activation]}(),")
     weights = [(f"            self.net[{at}].weight.copy_(torch.tensor({_weights(layer)!r}))",
