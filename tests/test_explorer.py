@@ -10,6 +10,7 @@ of a graph with every op and of the seed network are moved slider by slider.
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import sys
@@ -103,15 +104,15 @@ def test_a_bad_path_is_refused_before_anything_is_drawn(
 
 def test_a_directory_or_fifo_target_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
     (tmp_path / "d.html").mkdir()
-    with pytest.raises(NotARegularFileError, match="d.html"):
+    with pytest.raises(NotARegularFileError, match=r"d\.html"):
         viz.explore(Value(1.0) * 2.0, tmp_path / "d.html")
     assert (tmp_path / "d.html").is_dir()
     fifo = tmp_path / "f.html"
-    import os
+
 
     os.mkfifo(fifo)
     (tmp_path / "link.html").symlink_to(fifo)
-    with pytest.raises(NotARegularFileError, match="link.html"):
+    with pytest.raises(NotARegularFileError, match=r"link\.html"):
         viz.explore(Value(1.0) * 2.0, tmp_path / "link.html")
     assert fifo.is_fifo()
 
