@@ -86,13 +86,18 @@
     const op = ops[k];
     if (!op || !op.gate) return;
     const local = result.lg[k][0], open = local === 1;
-    op.gate.textContent = "gate " + g4(local);
+    write(op.gate, "gate " + g4(local));
     op.gate.setAttribute("fill", open ? MODEL.colours.open : MODEL.colours.closed);
     if (op.shape) {
       op.shape.setAttribute("stroke-dasharray", open ? "" : "5,2");
       op.shape.setAttribute("fill", open ? MODEL.colours.op_fill : MODEL.colours.closed_fill);
     }
     op.group.dataset.open = String(open);
+  }
+
+  function write(text, s) {  // only what changed: each write costs the browser a layout
+    const node = text.firstChild;
+    if (node.nodeValue !== s) node.nodeValue = s;
   }
 
   function update() {
@@ -108,11 +113,11 @@
     result = got;
     for (let k = 0; k < N; k++) {
       const v = values[k];
-      if (v && v.data) v.data.textContent = "data " + g4(got.d[k]);
-      if (v && v.grad) v.grad.textContent = "grad " + g4(got.g[k]);
+      if (v && v.data) write(v.data, "data " + g4(got.d[k]));
+      if (v && v.grad) write(v.grad, "grad " + g4(got.g[k]));
       MODEL.inputs[k].forEach((x, i) => {
         const e = edges[`${k}_${i}`];
-        if (e) e.text.textContent = g4(got.lg[k][i]) + e.rest;
+        if (e) write(e.text, g4(got.lg[k][i]) + e.rest);
       });
     }
     MODEL.gates.forEach(showGate);
@@ -182,5 +187,6 @@
 
   update();
   window.alExplorer = { set, show, state: () => ({ d: result.d, g: result.g, lg: result.lg,
-    error: document.getElementById("al-error").textContent }), evaluate, names: MODEL.names };
+    error: document.getElementById("al-error").textContent }), evaluate, names: MODEL.names,
+    readyMs: performance.now() };  // since the page began to load: benchmarks/explorer.py
 })();
