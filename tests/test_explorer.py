@@ -323,3 +323,14 @@ def test_the_seed_networks_explorer_moves_a_parameter_as_the_engine_does(
     assert "Θ⁽²⁾₁₂" in names and names[-1] == "J"
     assert distinct_colours(screenshot(browser, "explorer_seed")) > 8
     assert not math.isnan(got["d"][-1])
+
+
+def test_in_jupyter_the_bundle_holds_the_widget_and_a_picture_for_viewers_without_it() -> None:
+    pytest.importorskip("anywidget")
+    x = Value(0.5, "x")
+    J = (x * 2.0).relu()
+    J.backward()
+    data, _ = viz.explore(J)._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert "image/png" in data or "image/svg+xml" in data  # what an unexecuted notebook shows
+    assert data["text/plain"] == "Explorer(3 values, 1 leaf)"

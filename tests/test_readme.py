@@ -39,7 +39,9 @@ def test_the_first_screen_holds_the_commands_ten_lines_and_a_picture(tmp_path: P
     claims = [line.split("#", 1)[1].strip() for line in code.splitlines()
               if line.startswith("print(")]  # fmt: skip
     assert len(claims) == 1 and claims[0].startswith(done.stdout.strip() + " ")
-    assert (tmp_path / "out" / "a.svg").exists()
+    assert "function evaluate(L)" in (tmp_path / "out" / "a.html").read_text("utf-8")
+    assert "notebooks/figures/explorer.png" in first_screen
+    assert (README.parent / "notebooks" / "figures" / "explorer.png").stat().st_size > 10_000
 
 
 def test_library_example_prints_what_its_comments_say(tmp_path: Path) -> None:

@@ -120,9 +120,12 @@ class Explorer:
                             model=data, code=code)  # fmt: skip
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Writes the page to `path` (.html), all or nothing (atomic.write_bytes)."""
-        check_page_path(path, "explore")
-        return atomic.write_bytes(path, self.html().encode("utf-8"))
+        """Writes the page to `path` (.html), all or nothing (atomic.write_bytes), making
+        its folder if need be, as `render` does."""
+        target = check_page_path(path, "explore")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(target, self.html().encode("utf-8"))
+        return target
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """In Jupyter: the page in a widget, with a picture of the graph beside it for
@@ -137,7 +140,9 @@ class Explorer:
         return {**still_data, **data, "text/plain": repr(self)}, {**metadata, **still_metadata}
 
     def __repr__(self) -> str:
-        return f"Explorer({len(self.model['names'])} values, {len(self.model['leaves'])} leaves)"
+        leaves = len(self.model["leaves"])
+        word = "leaf" if leaves == 1 else "leaves"
+        return f"Explorer({len(self.model['names'])} values, {leaves} {word})"
 
 
 def check_page_path(path: object, who: str) -> Path:
@@ -209,9 +214,9 @@ _PAGE = """<!doctype html>
 body {{ font: 14px Helvetica, Arial, sans-serif; margin: 0; color: #222; }}
 #al-top {{ display: flex; flex-wrap: wrap; gap: 16px; padding: 8px 12px;
   border-bottom: 1px solid #ddd; background: #fafafa; }}
-#al-leaves {{ display: grid; grid-template-columns: auto 180px 90px; gap: 4px 8px;
+#al-leaves {{ display: grid; grid-template-columns: auto 160px 150px; gap: 4px 8px;
   align-items: center; max-height: 220px; overflow: auto; }}
-#al-leaves input[type=number] {{ width: 86px; }}
+#al-leaves input[type=number] {{ width: 146px; }}
 #al-side {{ flex: 1; min-width: 320px; }}
 #al-steps {{ display: flex; gap: 8px; align-items: center; }}
 #al-error {{ color: #b91c1c; font-weight: bold; min-height: 1.2em; }}
