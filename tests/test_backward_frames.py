@@ -10,6 +10,7 @@ import pytest
 from dot_layout import layout
 from figures import fake_dot, needs_dot
 
+import autograd_lite as al
 from autograd_lite import viz
 from autograd_lite.app.demos import seed_loss
 from autograd_lite.core import engine, nary
@@ -246,3 +247,23 @@ def test_frame_player_refuses_images_no_frames_and_a_bad_start() -> None:
     for bad in (8, -1, True, 1.0):
         with pytest.raises(ValueError, match="start must be a frame index from 0 to 7"):
             viz.frame_player(frames, start=bad)  # type: ignore[arg-type]
+
+
+def test_backward_frames_draws_a_frame_only_when_asked_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autograd_lite.viz import frames as frames_module
+
+    x = Value(0.5, "x")
+    y = x
+    while len(al.topological_order(y)) < 1999:  # under the default limit of 2,000
+        y = (y + x).tanh()
+    drawn: list[int] = []
+    real = frames_module.computation_digraph
+    monkeypatch.setattr(frames_module, "computation_digraph",
+                        lambda *a, **k: drawn.append(1) or real(*a, **k))  # fmt: skip
+    frames = viz.backward_frames(y)
+    assert len(frames) == len(al.topological_order(y)) and drawn == []  # nothing drawn yet
+    tenth = frames[9]
+    assert len(drawn) == 1 and f"10 of {len(frames)}: backward is here" in tenth.source
+    assert frames[9].source == tenth.source and len(drawn) == 2  # the same frame again

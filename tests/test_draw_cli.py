@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -453,3 +454,50 @@ def test_too_many_frames_are_refused_before_dot_runs(
     code, _, err = run_draw(capsys, expression, "x=1", "--frames", str(frames), output=output)
     assert_refused(code, err, output, "--frames: 60 frames of 119 nodes")
     assert tried == [] and not frames.exists()
+
+
+# --- kind errors: one line, what failed and how to fix it (issue 24 §4) ---------------------
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "autograd_lite", *args], capture_output=True,
+                          text=True, timeout=120, check=False, cwd=cwd)  # fmt: skip
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_an_expression_starting_with_minus_says_to_put_double_dash_before_it(
+    tmp_path: Path,
+) -> None:
+    line = one_line_error(run_cli("draw", "-x", "x=1", "-o", str(tmp_path / "g.svg")))
+    assert "must come after --" in line and "-- '-x' x=1" in line
+    done = run_cli("draw", "-o", str(tmp_path / "g.svg"), "--", "-x", "x=1")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_misspelt_function_gets_a_suggestion_and_the_list_once(tmp_path: Path) -> None:
+    line = one_line_error(run_cli("draw", "rleu(x)", "x=1", "-o", str(tmp_path / "g.svg")))
+    assert "unknown function 'rleu': did you mean relu?" in line
+    assert len(line) < 250
+    for name in ("relu", "leaky_relu", "tanh", "sigmoid", "exp", "log", "sqrt", "abs"):
+        assert len(re.findall(rf"(?<![\w_]){name}(?![\w_])", line.split("?", 1)[1])) == 1, name
+
+
+@pytest.mark.parametrize("args", [("draw", "x*2", "x=1", "-o", "/proc/t.svg"),
+                                  ("demo", "--out", "/proc/nope", "--no-progress")])
+def test_an_unwritable_output_is_one_line_naming_the_users_path(args: tuple[str, ...]) -> None:
+    line = one_line_error(run_cli(*args))
+    path = args[args.index("-o") + 1] if "-o" in args else args[args.index("--out") + 1]
+    assert f"'{path}'" in line and ".tmp" not in line and "[Errno" not in line
+    assert "choose a folder you can write to" in line
+
+
+def test_an_unused_assignment_is_reported(tmp_path: Path) -> None:
+    line = one_line_error(run_cli("draw", "x*2", "x=1", "z=2", "-o", str(tmp_path / "g.svg")))
+    assert "'z=2' is given, but the expression has no z" in line
+    assert not (tmp_path / "g.svg").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import pytest
@@ -296,3 +297,55 @@ def test_a_huge_int_hyperparameter_is_a_value_error(bad: int) -> None:
 def test_losses_refuse_a_huge_int_target_with_a_value_error() -> None:
     with pytest.raises(ValueError):
         half_squared_error([Value(1.0)], [10**400])
+
+
+# --- a refused step names the parameter and its gradient, and changes no state (issue 24) ----
+
+
+def optimizer_state(opt: SGD | Adam) -> dict[str, object]:
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(opt).items()
+            if k in ("velocity", "m", "v", "t")}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps, lr=0.01)]
+)
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
+def test_a_refused_step_names_the_parameter_and_gradient_and_keeps_every_state(
+    make: Callable[[list[Value]], SGD | Adam], bad: float
+) -> None:
+    ps = params_with_grads([1.0, 2.0, -0.5], [0.5, -0.25, 1.0])
+    ps[1].label = "Θ⁽²⁾₁₂"
+    opt = make(ps)
+    opt.step()  # some state to keep: a velocity, or m, v and t
+    opt.step()
+    data, state = [p.data for p in ps], optimizer_state(opt)
+    ps[1].grad = bad
+    with pytest.raises(ValueError, match=rf"parameter 1 \(Θ⁽²⁾₁₂\) has a non-finite gradient "
+                                         rf"{re.escape(repr(bad))}"):  # fmt: skip
+        opt.step()
+    assert [p.data for p in ps] == data and optimizer_state(opt) == state
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=1e10), lambda ps: Adam(ps, lr=1e308)])
+def test_a_step_that_would_overflow_a_parameter_is_refused_naming_it(
+    make: Callable[[list[Value]], SGD | Adam],
+) -> None:
+    ps = params_with_grads([1e300, 1.0], [-1e300, 0.5])
+    ps[0].label = "b⁽³⁾₁"
+    opt = make(ps)
+    with pytest.raises(ValueError, match=r"parameter 0 \(b⁽³⁾₁\) would become (-?inf|nan) "
+                                         r"from its gradient -1e\+300"):
+        opt.step()
+    assert [p.data for p in ps] == [1e300, 1.0]
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps)])
+def test_data_set_by_hand_to_nan_is_refused_before_the_step(
+    make: Callable[[list[Value]], SGD | Adam],
+) -> None:
+    ps = params_with_grads([1.0, 2.0], [0.5, 0.5])
+    ps[1].data = math.nan
+    with pytest.raises(ValueError, match=r"parameter 1 has data nan, not a finite number"):
+        make(ps).step()
+    assert ps[0].data == 1.0

@@ -283,3 +283,43 @@ def test_model_file_reads_what_save_wrote(tmp_path: Path) -> None:
     assert values == data_of(mlp)
     assert model_file.to_dict(architecture, values) == mlp.to_dict()
     assert model_file.from_dict(mlp.to_dict()) == (architecture, values)
+
+
+# --- any whole-number limit; hostile content quoted short (issues 24 §2, 19 §8) -------------
+
+
+@pytest.mark.parametrize("limit", [10**30, 2**63, 2**64 + 1, MAX_BYTES])
+def test_any_whole_number_max_bytes_works(limit: int, tmp_path: Path) -> None:
+    path, _ = saved(tmp_path)
+    assert data_of(MLP.load(path, max_bytes=limit)) == data_of(MLP(2, [3, 1], seed=0))
+
+
+@pytest.mark.parametrize("limit", [True, -1, 0, 1.5, "big", None])
+def test_a_max_bytes_that_is_not_a_positive_whole_number_is_refused(
+    limit: object, tmp_path: Path
+) -> None:
+    path, _ = saved(tmp_path)
+    with pytest.raises((TypeError, ValueError), match="max_bytes"):
+        MLP.load(path, max_bytes=limit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "hostile"),
+    [("nin", "1" + "0" * 4000), ("nouts", json.dumps([1] * 10000)),
+     ("activation", json.dumps("x" * 5000))],
+)  # fmt: skip
+def test_hostile_content_is_quoted_in_a_short_message(
+    field: str, hostile: str, tmp_path: Path
+) -> None:
+    path, original = saved(tmp_path)
+    text = original.decode("utf-8")
+    value = json.dumps(json.loads(text)[field])
+    start = text.index(f'"{field}": ') + len(f'"{field}": ')
+    if field == "nouts":
+        end = text.index("]", start) + 1
+    else:
+        end = start + len(value)
+    path.write_text(text[:start] + hostile + text[end:], "utf-8")
+    with pytest.raises((TypeError, ValueError)) as caught:
+        MLP.load(path)
+    assert len(str(caught.value)) < 300, len(str(caught.value))
