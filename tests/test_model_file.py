@@ -315,10 +315,7 @@ def test_hostile_content_is_quoted_in_a_short_message(
     text = original.decode("utf-8")
     value = json.dumps(json.loads(text)[field])
     start = text.index(f'"{field}": ') + len(f'"{field}": ')
-    if field == "nouts":
-        end = text.index("]", start) + 1
-    else:
-        end = start + len(value)
+    end = text.index("]", start) + 1 if field == "nouts" else start + len(value)
     path.write_text(text[:start] + hostile + text[end:], "utf-8")
     with pytest.raises((TypeError, ValueError)) as caught:
         MLP.load(path)
