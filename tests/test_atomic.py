@@ -193,6 +193,10 @@ WRITERS = [
             __import__("autograd_lite.viz").viz.backward_frames(graph()), f, "svg"))),
     Writer("draw -o", "g.svg", lambda f, c, m: cli_refusal(
         c, ["draw", "x*2", "x=1", "-o", str(f / "g.svg")])),
+    Writer("viz.explore", "page.html", lambda f, c, m: refusal(
+        lambda: __import__("autograd_lite.viz").viz.explore(graph(), f / "page.html"))),
+    Writer("draw -o page.html", "page.html", lambda f, c, m: cli_refusal(
+        c, ["draw", "x*2", "x=1", "-o", str(f / "page.html")])),
     Writer("draw --frames", "frame_2.svg", lambda f, c, m: cli_refusal(
         c, ["draw", "x*2", "x=1", "-o", str(f.parent / "g.svg"), "--frames", str(f)])),
     Writer("demo --out", "loss.png", lambda f, c, m: cli_refusal(
@@ -274,6 +278,8 @@ def test_a_symlink_to_a_regular_file_writes_the_file_and_stays_a_link(
 def test_a_symlink_that_points_nowhere_yet_makes_its_file(tmp_path: Path) -> None:
     link = tmp_path / "model.json"
     link.symlink_to(tmp_path / "new.json")
+    assert atomic.check_target(link) == (tmp_path / "new.json").resolve()
+    assert atomic.check_target(tmp_path / "a.json") == (tmp_path / "a.json").resolve()
     atomic.write_bytes(link, b"new")
     assert link.is_symlink() and (tmp_path / "new.json").read_bytes() == b"new"
 

@@ -387,3 +387,16 @@ def test_a_refused_step_names_an_unlabelled_parameter_by_its_place() -> None:
                        r"gradient -1e\+308 \(a smaller learning rate may help\)"):
         SGD(ps, lr=0.1).step()
     assert [p.data for p in ps] == [1.0, 1.7e308]
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=1e10), lambda ps: Adam(ps, lr=1e308)])
+def test_a_step_that_would_overflow_a_parameter_is_refused_naming_it(
+    make: Callable[[list[Value]], SGD | Adam],
+) -> None:
+    ps = params_with_grads([1e300, 1.0], [-1e300, 0.5])
+    ps[0].label = "b⁽³⁾₁"
+    opt = make(ps)
+    with pytest.raises(ValueError, match=r"parameter 0 \(b⁽³⁾₁\) would become (-?inf|nan) "
+                                         r"from its gradient -1e\+300"):
+        opt.step()
+    assert [p.data for p in ps] == [1e300, 1.0]

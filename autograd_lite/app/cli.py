@@ -106,7 +106,8 @@ def build_parser(hint: str = "") -> argparse.ArgumentParser:
     draw.hint = hint
     draw.add_argument("expression", help='e.g. "relu(x*w + b)"')
     draw.add_argument("assignments", nargs="*", metavar="name=value")
-    draw.add_argument("-o", "--output", type=Path, required=True, help="file.svg, .png or .pdf")
+    draw.add_argument("-o", "--output", type=Path, required=True,
+                      help="file.svg, .png, .pdf, or .html (the explorer)")  # fmt: skip
     draw.add_argument(
         "--frames",
         type=Path,

@@ -103,7 +103,8 @@ def draw_expression(
     frames: str | Path | None = None,
 ) -> list[Path]:
     """The paths written: the graph of `expression` after backward(), as SVG, PNG or PDF,
-    and with `frames` (a directory) the backward pass frame by frame in the same format.
+    or as the explorer's page (.html: viz.explore, a slider for each variable), and with
+    `frames` (a directory) the backward pass frame by frame in the same format.
 
     `assignments` are the variables as "name=value" strings; the format comes from the
     suffix of `output`. Bad input of any kind (a refused construct, an unknown name, a
@@ -116,7 +117,11 @@ def draw_expression(
     its subclass viz.GraphvizNotFound if dot is not installed.
     """
     output = Path(output)
-    fmt = viz.format_for(output)  # a bad suffix fails before any work
+    page = output.suffix.lower() in (".html", ".htm")  # the explorer: a page you can move
+    try:
+        fmt = "svg" if page else viz.format_for(output)  # a bad suffix fails before any work
+    except ValueError as error:
+        raise ValueError(f"{error}, or .html for the explorer") from None
     directories = _output_directories(output, None if frames is None else Path(frames))
     variables = parse_assignments(assignments)
     root = evaluate(expression, variables)
@@ -130,7 +135,10 @@ def draw_expression(
         directory.mkdir(parents=True, exist_ok=True)
     root.backward()
     # the layout budget is far below draw_graph's max_nodes: no max_nodes is passed
-    written = [viz.save_graph(root, output, timeout=RENDER_TIMEOUT)]
+    if page:
+        written = [viz.explore(root, timeout=RENDER_TIMEOUT).save(output)]
+    else:
+        written = [viz.save_graph(root, output, timeout=RENDER_TIMEOUT)]
     if frames is not None:
         written += viz.save_frames(viz.backward_frames(root), frames, fmt, timeout=RENDER_TIMEOUT)
     return written

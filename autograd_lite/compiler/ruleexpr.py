@@ -41,6 +41,7 @@ from ..core.rules import FLOAT_NAMES, Rule
 __all__ = [
     "HELPERS",
     "NARY",
+    "condition_code",
     "domain_code",
     "local_grad_code",
     "refusal_code",
@@ -106,6 +107,11 @@ def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | N
         return None
     code = _template(op, "domain", numpy, _pattern(inputs), None)
     return None if code == "True" else _filled(code, inputs)
+
+
+def condition_code(op: str, k: int, inputs: Sequence[Code]) -> str:
+    """The code of the k-th condition of op's domain alone (its Domain's error when false)."""
+    return _filled(_template(op, "condition", False, _pattern(inputs), k), inputs)
 
 
 def refusal_code(

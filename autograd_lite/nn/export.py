@@ -17,6 +17,7 @@ cannot find it says how to install its CPU build.
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Any
 
@@ -45,7 +46,7 @@ DTYPES = ("float64", "float32")
 
 def _import_torch() -> Any:
     try:
-        import torch as torch_module
+        torch_module = importlib.import_module("torch")  # optional: the type checker needs it not
     except ImportError:
         raise ImportError(
             "autograd_lite.export needs PyTorch, which is not installed: install its CPU "
