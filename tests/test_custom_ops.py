@@ -111,6 +111,7 @@ def test_a_wrong_derivative_is_refused_with_gradchecks_table_and_changes_nothing
         (("f", "x"), {}, "one local derivative per input"),
         (("f", "x", "1.0"), {"domain": "x < -100.0"}, "no sample point"),
         (("f", "x", "1.0"), {"domain": "import os"}, "is not an expression"),
+        (("f", "x", "1.0"), {"domain": "out > 0.0"}, "uses the name 'out'"),
     ],
 )
 def test_a_refusal_names_the_part_and_changes_nothing(

@@ -66,7 +66,7 @@ def _check_text(text: object, names: Sequence[str], what: str, who: str) -> str:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
         raise ValueError(f"{who}: {what} {text!r:.60} is not an expression") from None
-    allowed = {*names, *_HELPERS, *(("out",) if what != "value" else ())}
+    allowed = {*names, *_HELPERS, *(("out",) if what.startswith("local") else ())}
     for node in ast.walk(tree):
         if not isinstance(node, RULE_NODES) or isinstance(node, (ast.Attribute, ast.Is)):
             raise ValueError(f"{who}: {what} {text!r:.60} uses {type(node).__name__}, which "
