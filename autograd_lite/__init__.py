@@ -5,6 +5,7 @@ import sys as _sys
 from . import nn
 from .compiler.compiled import compile
 from .core.collector import no_gc
+from .core.custom import define_function, define_op, undefine_op
 from .core.engine import Value, topological_order
 from .core.forward import jacobian, jvp
 from .core.functional import GradcheckError, grad, gradcheck, hessian
@@ -37,6 +38,8 @@ __all__ = [
     "Value",
     "compile",
     "data",
+    "define_function",
+    "define_op",
     "detect_anomaly",
     "dot",
     "enable_grad",
@@ -59,5 +62,6 @@ __all__ = [
     "optim",
     "topological_order",
     "total",
+    "undefine_op",
 ]
 __version__ = "0.1.0"

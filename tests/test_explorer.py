@@ -334,3 +334,17 @@ def test_in_jupyter_the_bundle_holds_the_widget_and_a_picture_for_viewers_withou
     assert "application/vnd.jupyter.widget-view+json" in data
     assert "image/png" in data or "image/svg+xml" in data  # what an unexecuted notebook shows
     assert data["text/plain"] == "Explorer(3 values, 1 leaf)"
+
+
+def test_an_op_of_your_own_gets_javascript_too(blank: WebDriver) -> None:
+    al.define_op("softplus", "log(1.0 + exp(x))", "sigmoid(x)")
+    try:
+        x = Value(-0.8)
+        root = (x * 3.0).softplus() * x.softplus()  # type: ignore[attr-defined]
+        root.backward()
+        order = engine.topological_order(root)
+        got = run_js(blank, order, [n.data if not n.edges else 0.0 for n in order])
+        assert all(close(a, n.data) for a, n in zip(got["d"], order))
+        assert all(close(a, n.grad) for a, n in zip(got["g"], order))
+    finally:
+        al.undefine_op("softplus")

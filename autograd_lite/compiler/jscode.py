@@ -47,11 +47,15 @@ function pyRepr(x) {
   return s.includes(".") ? s : s + ".0";
 }
 function pyPower(x, p) { return Math.pow(x, p); }  // IEEE pow, as Python's float **
+function pySigmoid(x) {  // rules.sigmoid: the form that cannot overflow
+  return x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
+}
 function signedInf(x) { return (x < 0 || Object.is(x, -0)) ? -Infinity : Infinity; }
 """
 
 _CALLS = {"_exp": "Math.exp", "_log": "Math.log", "_sqrt": "Math.sqrt", "_tanh": "Math.tanh",
-          "_abs": "Math.abs", "_power": "pyPower", "_signed_inf": "signedInf"}  # fmt: skip
+          "_abs": "Math.abs", "_power": "pyPower", "_signed_inf": "signedInf",
+          "_sigmoid": "pySigmoid"}  # fmt: skip
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Gt: ">",
               ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.And: "&&", ast.Or: "||"}  # fmt: skip
 

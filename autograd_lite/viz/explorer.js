@@ -156,7 +156,7 @@
   // a slider and a number box for each leaf
   const panel = document.getElementById("al-leaves");
   function set(k, v) {
-    if (!Number.isFinite(v)) return false;
+    if (!Number.isFinite(v) || !controls[k]) return false;  // a leaf's, and a number
     L[k] = v;
     const [range, box] = controls[k];
     if (v < Number(range.min)) range.min = String(v);
