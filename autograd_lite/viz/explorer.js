@@ -185,6 +185,15 @@
     controls[k] = [range, box];
   });
 
+  // the graph's pane takes the rest of the window below the controls, and pans
+  function fit() {
+    const pane = document.getElementById("al-graph");
+    const top = document.getElementById("al-top").offsetHeight;
+    pane.style.maxHeight = `${Math.max(240, window.innerHeight - top - 4)}px`;
+  }
+  window.addEventListener("resize", fit);
+  fit();
+
   update();
   window.alExplorer = { set, show, state: () => ({ d: result.d, g: result.g, lg: result.lg,
     error: document.getElementById("al-error").textContent }), evaluate, names: MODEL.names,

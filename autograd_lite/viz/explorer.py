@@ -211,7 +211,7 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{title}: autograd-lite explorer</title>
 <style>
-body {{ font: 14px Helvetica, Arial, sans-serif; margin: 0; color: #222; }}
+body {{ font: 14px Helvetica, Arial, sans-serif; margin: 0; color: #222; overflow: hidden; }}
 #al-top {{ display: flex; flex-wrap: wrap; gap: 16px; padding: 8px 12px;
   border-bottom: 1px solid #ddd; background: #fafafa; }}
 #al-leaves {{ display: grid; grid-template-columns: auto 160px 150px; gap: 4px 8px;
@@ -222,7 +222,7 @@ body {{ font: 14px Helvetica, Arial, sans-serif; margin: 0; color: #222; }}
 #al-error {{ color: #b91c1c; font-weight: bold; min-height: 1.2em; }}
 #al-explain {{ font-family: Menlo, Consolas, monospace; font-size: 13px; white-space: pre-wrap;
   min-height: 2.4em; }}
-#al-graph {{ overflow: auto; max-height: calc(100vh - 260px); padding: 8px; }}
+#al-graph {{ overflow: auto; padding: 8px 8px 0; }}
 #al-graph g.node {{ cursor: pointer; }}
 </style></head>
 <body>
