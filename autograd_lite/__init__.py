@@ -5,13 +5,15 @@ import sys as _sys
 from . import nn
 from .compiler.compiled import compile
 from .core.collector import no_gc
+from .core.custom import define_function, define_op, undefine_op
 from .core.engine import Value, topological_order
+from .core.forward import jacobian, jvp
 from .core.functional import GradcheckError, grad, gradcheck, hessian
 from .core.modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .core.nary import dot, total
 from .core.validation import is_finite_number
 from .learn import exercises, lab
-from .nn import data, losses, manual, optim
+from .nn import data, export, losses, manual, optim
 from .training import fit
 
 # Modules a learner reaches from the top, which live in folders: data, losses, manual and
@@ -36,16 +38,21 @@ __all__ = [
     "Value",
     "compile",
     "data",
+    "define_function",
+    "define_op",
     "detect_anomaly",
     "dot",
     "enable_grad",
     "exercises",
+    "export",
     "fit",
     "grad",
     "gradcheck",
     "hessian",
     "is_finite_number",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "lab",
     "losses",
     "manual",
@@ -55,5 +62,6 @@ __all__ = [
     "optim",
     "topological_order",
     "total",
+    "undefine_op",
 ]
 __version__ = "0.1.0"

@@ -62,7 +62,7 @@ import compiled_bench
 import micrograd_compat
 from handwritten import HandwrittenMLP
 
-from autograd_lite.atomic import write_bytes
+from autograd_lite.atomic import check_target, write_bytes
 from autograd_lite.core import nary
 from autograd_lite.core.collector import no_gc
 from autograd_lite.core.engine import Value
@@ -740,6 +740,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeats must be at least 1")
     if args.repeats is not None:  # the chain's 1,000,000 is slow: a third as many rounds
         sizes = dataclasses.replace(sizes, chain_repeats=max(1, repeats // 3))
+    path = args.out / "bench.json"
+    try:  # refused before minutes of measuring, not after: a device, a FIFO, a directory …
+        check_target(path)
+    except OSError as error:
+        raise SystemExit(f"bench.py: {error}") from None
 
     started = time.perf_counter()
     report: dict[str, Any] = {
@@ -779,7 +784,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(table(report))
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "bench.json"
     text = json.dumps(report, indent=1, ensure_ascii=False) + "\n"
     write_bytes(path, text.encode("utf-8"))  # all or nothing, and never onto a device
     print(f"\nwrote {path} ({report['seconds']:.0f} s)")

@@ -5,7 +5,9 @@ so they look the same in every viewer, whatever fonts it has):
   `autograd-lite demo` draws it (out/seed_graph.svg), after backward();
 - `backward_frames.svg`: the backward pass of the README's first example,
   a = relu(x·w + b) at x = 0.5, w = −1, b = 2, one frame per node in the order backward()
-  visits them (`viz.backward_frames`), in a strip.
+  visits them (`viz.backward_frames`), in a strip;
+- `explorer.png`: the seed network's explorer page (`viz.explore`) in headless Chromium,
+  at backward's step 6, as the README's first screen shows it.
 
 Run from the repository root, after `make test` has made the venv:
 
@@ -16,6 +18,8 @@ Run from the repository root, after `make test` has made the venv:
 
 from __future__ import annotations
 
+import sys
+import tempfile
 from pathlib import Path
 
 from autograd_lite import Value, viz
@@ -45,6 +49,23 @@ def readme_example() -> Value:
     return a
 
 
+def explorer_screenshot(mlp: MLP, J: Value) -> bytes:
+    """The seed network's explorer at backward's step 6, as a PNG (the tests' Chromium)."""
+    sys.path.insert(0, str(HERE.parents[1] / "tests"))
+    from browser import chromium_driver
+
+    driver = chromium_driver((1100, 1000))
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            page = viz.explore(J, params=mlp).save(Path(folder) / "seed.html")
+            driver.get(page.as_uri())
+            driver.execute_script("window.alExplorer.show(5)")
+            png: bytes = driver.get_screenshot_as_png()
+    finally:
+        driver.quit()
+    return png
+
+
 def main() -> None:
     mlp, J = seed_graph()
     frames = viz.backward_frames(readme_example())
@@ -54,6 +75,7 @@ def main() -> None:
             HERE / "backward_frames.svg",
             viz.frame_strip(viz.frame_images(frames), columns=3, scale=0.75),
         ),
+        write_bytes(HERE / "explorer.png", explorer_screenshot(mlp, J)),
     ]
     for path in written:
         print(f"wrote {path.relative_to(HERE.parent)} ({path.stat().st_size / 1e3:.0f} kB)")

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import graphviz
+import numpy as np
 import pytest
 from dot_layout import layout
 from figures import fake_dot, needs_dot
@@ -246,3 +247,93 @@ def test_frame_player_refuses_images_no_frames_and_a_bad_start() -> None:
     for bad in (8, -1, True, 1.0):
         with pytest.raises(ValueError, match="start must be a frame index from 0 to 7"):
             viz.frame_player(frames, start=bad)  # type: ignore[arg-type]
+
+
+# --- drawn on demand (issue 24 §2) ------------------------------------------------------
+
+
+def chain(n: int) -> Value:
+    """tanh(tanh(…tanh(x))): n Values in one chain and no constants, so n nodes for
+    max_nodes."""
+    v = Value(0.5, label="x")
+    for _ in range(n - 1):
+        v = v.tanh()
+    return v
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many frames have been drawn (each frame is one computation_digraph call); a
+    frame drawn while `drawn[0]` is 1 (backward_frames being called) fails the test."""
+    from autograd_lite.viz import frames as frames_module
+
+    real = frames_module.computation_digraph
+    count = [0, 0]  # [making the sequence?, frames drawn]
+
+    def counting(*args: object, **kwargs: object) -> graphviz.Digraph:
+        if count[0]:
+            raise AssertionError("backward_frames drew a frame before one was asked for")
+        count[1] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(frames_module, "computation_digraph", counting)
+    return count
+
+
+def frame_state(source: str) -> tuple[str, int, int, int]:
+    """(the outlined node's id, how many gradients are shown, current, hidden)."""
+    shown = source.count('<font color="#000000">grad ')
+    current = source.count(f'<font color="{CURRENT}">grad ')
+    hidden = source.count('<font color="transparent">grad ')
+    (outlined,) = OUTLINE.findall(source)
+    return outlined, shown, current, hidden
+
+
+def test_the_frames_of_a_1999_node_graph_are_drawn_only_when_asked_for(
+    drawn: list[int],
+) -> None:
+    # 400 nodes took 14 s and 1,999 (under the default limit of 2,000) over 30 s, when
+    # every frame was drawn at once: n frames of n boxes each
+    root = chain(1999)
+    drawn[0] = 1
+    frames = viz.backward_frames(root)
+    drawn[0] = 0
+    assert len(frames) == 1999 and drawn[1] == 0
+    for k in (0, 1, 1000, 1997, 1998, -1):
+        before = drawn[1]
+        source = frames[k].source
+        assert drawn[1] == before + 1  # that frame, and only it
+        k %= 1999
+        # frame k: backward is at the k-th node from the root (ids are v0 … v1998 in
+        # topological order), the k before it are done, the rest not yet
+        assert frame_state(source) == (f"v{1998 - k}", k, 1, 1998 - k)
+        assert f"step {k + 1:\u2007>4} of 1999: backward is here" in source
+
+
+def test_a_frame_is_the_same_whenever_and_in_whatever_order_it_is_drawn(
+    drawn: list[int],
+) -> None:
+    mlp, _, _, J = seed_loss()
+    frames = viz.backward_frames(J, params=mlp)
+    in_order = [frame.source for frame in frames]  # iteration draws each once
+    assert drawn[1] == 27
+    shuffled = [13, 26, 0, 5, 13, 2, 25, 1]
+    assert [frames[k].source for k in shuffled] == [in_order[k] for k in shuffled]
+    assert [f.source for f in frames[3:9:2]] == in_order[3:9:2]
+    assert frames[-1].source == in_order[26] and frames[np.int64(4)].source == in_order[4]
+    assert frames[7] is not frames[7]  # a fresh Digraph each time: nothing is kept
+    assert drawn[1] == 27 + len(shuffled) + 3 + 2 + 2
+
+
+def test_a_frame_outside_the_film_or_not_an_int_is_refused_by_name() -> None:
+    J, _ = neuron_and_loss()
+    frames = viz.backward_frames(J)
+    assert len(frames) == 8
+    with pytest.raises(IndexError, match="backward frame 8 is out of range: there are 8"):
+        frames[8]
+    with pytest.raises(IndexError, match="backward frame -9 is out of range"):
+        frames[-9]
+    for bad in (True, 1.0, "1"):
+        with pytest.raises(TypeError, match="backward frames are indexed by int, got"):
+            frames[bad]  # type: ignore[call-overload]
+    assert frames[8:100] == [] and "8 frames" in repr(frames)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -453,3 +454,160 @@ def test_too_many_frames_are_refused_before_dot_runs(
     code, _, err = run_draw(capsys, expression, "x=1", "--frames", str(frames), output=output)
     assert_refused(code, err, output, "--frames: 60 frames of 119 nodes")
     assert tried == [] and not frames.exists()
+
+
+# --- kind errors (issue 24 §4): one line on stderr, what failed and how to fix it -----------
+
+
+def run_cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m autograd_lite argv` in a fresh process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograd_lite", *argv],
+        capture_output=True, text=True, timeout=120, check=False, cwd=cwd,
+    )  # fmt: skip
+
+
+def run_main(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cwd: Path, *argv: str
+) -> subprocess.CompletedProcess[str]:
+    """`autograd-lite argv` run in this process (argparse's errors exit): as run_cli, faster."""
+    monkeypatch.chdir(cwd)
+    try:
+        code = main(list(argv))
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 1
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(list(argv), code, captured.out, captured.err)
+
+
+def assert_one_line(done: subprocess.CompletedProcess[str], command: str) -> str:
+    """The one line the failed command printed on stderr: no traceback, no raw errno."""
+    assert done.returncode == 2, done
+    assert done.stdout == ""
+    err = done.stderr
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err and "[Errno" not in err and ".tmp" not in err, err
+    assert err.startswith(f"autograd-lite{command}"), err
+    return err.strip()
+
+
+@pytest.mark.parametrize(
+    ("argv", "dashed"),
+    [
+        (["draw", "-x", "x=1"], "-x"),
+        (["draw", "-o", "g.svg", "-x", "x=1"], "-x"),
+        (["draw", "-x*w", "-o", "g.svg", "x=1", "w=2"], "-x*w"),
+        (["draw", "-og.svg", "--output=g.svg", "-2*x", "x=1"], "-2*x"),  # not -og.svg
+        (["draw", "--out", "g.svg", "-x", "x=1"], "-x"),  # argparse's --out is --output
+    ],
+)
+def test_an_expression_that_starts_with_minus_is_told_to_come_after_dashes(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    dashed: str,
+) -> None:
+    line = assert_one_line(run_main(capsys, monkeypatch, tmp_path, *argv), "")
+    assert f"an expression that starts with - (here {dashed!r}) must come after --" in line
+    assert f"autograd-lite draw -o graph.svg -- {dashed!r} x=1" in line  # how to write it
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_dash_hint_is_right(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    output = tmp_path / "g.svg"
+    code, _, err = run_draw(capsys, "--", "-x", "x=1", output=output)  # as the hint says
+    assert (code, err) == (0, "") and output.exists()
+    other = tmp_path / "other.svg"
+    code, _, err = run_draw(capsys, "--", "-x", "-y=1", output=other)  # -y=1 is no option there
+    assert_refused(code, err, other, "'-y' is not a valid variable name (in '-y=1')")
+
+
+def test_an_unknown_function_gets_did_you_mean_and_the_functions_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "g.svg"
+    code, _, err = run_draw(capsys, "rleu(x)", "x=1", output=output)
+    assert_refused(code, err, output, "unknown function 'rleu': did you mean relu?")
+    assert len(err.strip()) < 200, len(err)  # was 250 characters, the functions listed twice
+    for name in expression_module.FUNCTIONS:
+        uses = len(re.findall(rf"(?<![\w]){name}(?![\w])", err))
+        assert uses == (2 if name == "relu" else 1), (name, err)  # relu: "did you mean" too
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("output", ["/proc/t.svg", "/proc/nope/t.svg"])
+def test_an_output_that_cannot_be_written_is_named_as_the_user_gave_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    # /proc/nope cannot be made, which is known before dot runs; that /proc takes no new
+    # file is known only when the image is written
+    tried = forbid_dot(monkeypatch) if output == "/proc/nope/t.svg" else []
+    code, out, err = run_draw(capsys, "x*2", "x=1", output=Path(output))
+    assert (code, out, tried) == (2, "", [])
+    # the error names the user's path, or the folder on it that could not be made
+    named = "/proc/t.svg" if output == "/proc/t.svg" else "/proc/nope"
+    assert err.startswith(f"autograd-lite draw: cannot write {named!r} (")
+    assert err.count("\n") == 1 and ".tmp" not in err and "[Errno" not in err
+    assert "choose" in err or "create" in err  # how to fix it
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("command", ["demo", "regression"])
+def test_an_out_folder_that_cannot_be_made_is_one_line_saying_how_to_fix_it(
+    command: str,
+) -> None:
+    done = run_cli(command, "--out", "/proc/nope", "--no-progress")
+    line = assert_one_line(done, f" {command}")
+    assert "cannot write '/proc/nope" in line and "No such file or directory" in line
+    assert "choose a folder you can write to" in line
+
+
+@pytest.mark.parametrize(
+    ("assignments", "says"),
+    [
+        (["x=1", "z=2"], "'z=2' is given, but the expression has no z: remove it, or use it"),
+        (["z=2", "x=1", "y=3"], "'z=2' and 'y=3' are given, but the expression has no z or y"),
+        (["x=1", "X=2"], "'X=2' is given, but the expression has no X"),
+    ],
+)
+def test_an_unused_assignment_is_reported(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    assignments: list[str],
+    says: str,
+) -> None:
+    tried = forbid_dot(monkeypatch)
+    output = tmp_path / "g.svg"
+    code, out, err = run_draw(capsys, "x*2", *assignments, output=output)
+    assert_refused(code, err, output, says)
+    assert (out, tried) == ("", [])
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["draw", "x*2", "x=1", "-o", "g.jpg"], " draw"),
+        (["draw", "import os", "-o", "g.svg"], " draw"),
+        (["draw", "x*2", "x=1", "-o", "sub"], " draw"),  # a directory
+        (["draw", "x*2", "x=1", "-o", "file/g.svg"], " draw"),  # a file where a folder goes
+        (["demo", "--out", "file", "--no-progress"], " demo"),
+        (["demo", "--steps", "0"], " demo"),
+        (["regression", "--seed", "x"], " regression"),
+        (["train"], ""),
+        ([], ""),
+    ],
+)
+def test_every_cli_error_is_one_line_without_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    command: str,
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "file").write_text("a file")
+    before = sorted(tmp_path.rglob("*"))
+    assert_one_line(run_main(capsys, monkeypatch, tmp_path, *argv), command)
+    assert sorted(tmp_path.rglob("*")) == before

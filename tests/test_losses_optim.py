@@ -296,3 +296,107 @@ def test_a_huge_int_hyperparameter_is_a_value_error(bad: int) -> None:
 def test_losses_refuse_a_huge_int_target_with_a_value_error() -> None:
     with pytest.raises(ValueError):
         half_squared_error([Value(1.0)], [10**400])
+
+
+# --- a step that would make θ non-finite (issue 24 §2) ----------------------------------
+
+OPTIMIZERS: dict[str, Callable[[list[Value]], SGD | Adam]] = {
+    "SGD": lambda ps: SGD(ps, lr=0.1),
+    "SGD with momentum": lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+    "Adam": lambda ps: Adam(ps, lr=0.1),
+}
+#: (what is set by hand on parameter 1, labelled w2: (data, grad); what the refusal says)
+BAD_STEPS = {
+    "gradient inf": ((2.0, math.inf), "has a non-finite gradient inf"),
+    "gradient -inf": ((2.0, -math.inf), "has a non-finite gradient -inf"),
+    "gradient nan": ((2.0, math.nan), "has a non-finite gradient nan"),
+    "gradient 10**400": ((2.0, 10**400), "has a non-finite gradient an int of 1,329 bits"),
+    "data nan": ((math.nan, 0.125), "has data nan, not a finite number"),
+    "data inf": ((math.inf, 0.125), "has data inf, not a finite number"),
+    # finite, but θ − α·g (SGD) or Adam's v = β₂v + (1 − β₂)g² overflows
+    "a step that overflows": ((1.7e308, -1e308), "would "),
+}
+
+
+def warmed_up(make: Callable[[list[Value]], SGD | Adam]) -> tuple[list[Value], SGD | Adam]:
+    """Three labelled parameters and their optimizer after two steps: state not zero."""
+    ps = [Value(v, label=f"w{i + 1}") for i, v in enumerate([0.5, -1.5, 2.0])]
+    optimizer = make(ps)
+    for grads in ([0.25, -0.5, 1.0], [0.125, 0.75, -0.25]):
+        for p, g in zip(ps, grads):
+            p.grad = g
+        optimizer.step()
+    return ps, optimizer
+
+
+def everything(ps: list[Value], optimizer: SGD | Adam) -> str:
+    """Every parameter's data and grad and all optimizer state, bit for bit (repr: a NaN
+    equals itself here)."""
+    state = {name: getattr(optimizer, name) for name in ("velocity", "m", "v", "t", "lr")
+             if hasattr(optimizer, name)}  # fmt: skip
+    return repr(([(p.data.hex(), p.grad) for p in ps], state))
+
+
+@pytest.mark.parametrize("bad", BAD_STEPS)
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_step_that_would_make_a_parameter_non_finite_is_refused_and_changes_nothing(
+    name: str, bad: str
+) -> None:
+    (data, grad), says = BAD_STEPS[bad]
+    ps, optimizer = warmed_up(OPTIMIZERS[name])
+    twin_ps, twin = warmed_up(OPTIMIZERS[name])
+    kept = ps[1].data, ps[1].grad
+    ps[1].data, ps[1].grad = data, grad
+    before = everything(ps, optimizer)
+
+    with pytest.raises(ValueError) as refused:
+        optimizer.step()
+
+    message = str(refused.value)
+    assert message.startswith(f"{type(optimizer).__name__}.step: parameter 1 (w2) ")
+    assert says in message
+    shown = "an int of 1,329 bits" if isinstance(grad, int) else repr(grad)
+    assert f"gradient {shown}" in message or f"gradient is {shown}" in message, message
+    assert message.endswith("no parameter and no optimizer state was changed")
+    assert len(message) < 250
+    assert everything(ps, optimizer) == before
+    # nothing hidden changed either: put back what was there, and the next step is the
+    # step of an optimizer that never saw the refusal, bit for bit
+    ps[1].data, ps[1].grad = kept
+    optimizer.step()
+    twin.step()
+    assert everything(ps, optimizer) == everything(twin_ps, twin)
+
+
+def test_adam_names_the_parameter_whose_second_moment_would_overflow() -> None:
+    ps, adam = warmed_up(OPTIMIZERS["Adam"])
+    ps[2].grad = 1e160  # θ − α·m̂/(√v̂ + ε) is finite, but g² is not
+    before = everything(ps, adam)
+    with pytest.raises(ValueError) as refused:
+        adam.step()
+    assert str(refused.value).startswith(
+        "Adam.step: parameter 2 (w3) would overflow its state v[2] to inf from its gradient 1e+160"
+    )
+    assert everything(ps, adam) == before
+
+
+def test_a_refused_step_names_an_unlabelled_parameter_by_its_place() -> None:
+    ps = [Value(1.0), Value(1.7e308)]
+    ps[1].grad = -1e308
+    with pytest.raises(ValueError, match=r"^SGD\.step: parameter 1 would become inf from its "
+                       r"gradient -1e\+308 \(a smaller learning rate may help\)"):
+        SGD(ps, lr=0.1).step()
+    assert [p.data for p in ps] == [1.0, 1.7e308]
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=1e10), lambda ps: Adam(ps, lr=1e308)])
+def test_a_step_that_would_overflow_a_parameter_is_refused_naming_it(
+    make: Callable[[list[Value]], SGD | Adam],
+) -> None:
+    ps = params_with_grads([1e300, 1.0], [-1e300, 0.5])
+    ps[0].label = "b⁽³⁾₁"
+    opt = make(ps)
+    with pytest.raises(ValueError, match=r"parameter 0 \(b⁽³⁾₁\) would become (-?inf|nan) "
+                                         r"from its gradient -1e\+300"):
+        opt.step()
+    assert [p.data for p in ps] == [1e300, 1.0]

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograd_lite.nn import FORMAT, FORMAT_VERSION, MLP
@@ -265,6 +266,89 @@ def test_the_limits_must_be_positive_whole_numbers(
         MLP.load(path, **{limit: value})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=f"limit {limit} must be a"):
         model.load_parameters(path, **{limit: value})  # type: ignore[arg-type]
+    assert data_of(model) == data_of(MLP(2, [3, 1], seed=1))
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [10**30, 2**63, 2**63 - 1, 2**64, 10**4000, np.int64(2**62)],
+    ids=["10**30", "2**63", "2**63-1", "2**64", "10**4000", "np.int64(2**62)"],
+)
+def test_any_whole_number_is_a_size_limit(tmp_path: Path, limit: int) -> None:
+    # issue 24 §2: 10**30 and 2**63 raised OverflowError (file.read could not take them)
+    path, _ = saved(tmp_path)
+    expected = data_of(MLP(2, [3, 1], seed=0))
+    assert data_of(MLP.load(path, max_bytes=limit)) == expected
+    model = MLP(2, [3, 1], seed=1)
+    model.load_parameters(path, max_bytes=limit, max_parameters=limit, max_layers=limit)
+    assert data_of(model) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (-1, "must be a positive whole number, got -1"),
+        (-(2**63), "must be a positive whole number, got -9223372036854775808"),
+        (-(10**4000), "must be a positive whole number, got a negative int of 13,288 bits"),
+        (False, "must be a whole number, got bool False"),
+        (2.0**63, "must be a whole number, got float 9.223372036854776e+18"),
+        ("10**30", "must be a whole number, got str '10**30'"),
+        ("9" * 10_000, "must be a whole number, got str '99999"),
+    ],
+    ids=["-1", "-2**63", "-10**4000", "False", "2.0**63", "str", "long str"],
+)
+def test_a_bad_size_limit_is_refused_clearly(tmp_path: Path, value: object, says: str) -> None:
+    path, _ = saved(tmp_path)
+    model = MLP(2, [3, 1], seed=1)
+    for call in (MLP.load, model.load_parameters):
+        with pytest.raises(ValueError) as refused:
+            call(path, max_bytes=value)  # type: ignore[operator]
+        message = str(refused.value)
+        assert message.startswith(f"model file limit max_bytes {says}")
+        assert len(message) < 130  # the value cut at about 60 characters
+    assert data_of(model) == data_of(MLP(2, [3, 1], seed=1))
+
+
+HOSTILE = {
+    "nin = 10**4000": ({"nin": 10**4000}, "more than 10^4000 parameters"),
+    "nin = -10**4000": ({"nin": -(10**4000)}, "nin must be a positive whole number"),
+    "nin = [1]*10000": ({"nin": [1] * 10_000}, "nin must be a whole number, got list"),
+    "nouts = [1]*10000": ({"nouts": [1] * 10_000}, "expected 10,000 layers (nouts=[1, 1,"),
+    "nouts = [10**4000]": ({"nouts": [10**4000]}, "more than 10^4000 parameters"),
+    "nouts = [3, -10**4000]": ({"nouts": [3, -(10**4000)]}, "nouts[1] must be a positive"),
+    "nouts = ['x'*10**5]": ({"nouts": ["x" * 10**5]}, "nouts[0] must be a whole number"),
+    "activation = 'a'*10**5": ({"activation": "a" * 10**5}, "unknown activation 'aaa"),
+    "output_activation = [1]*10000": (
+        {"output_activation": [1] * 10_000}, "output_activation must be a string"
+    ),
+    "format = [1]*10000": ({"format": [1] * 10_000}, "format is [1, 1,"),
+    "version = 10**4000": ({"version": 10**4000}, "unsupported version more than 10^"),
+    "a weight = 10**4000": (
+        {"layers": [[{"w": [10**4000, 0.0], "b": 0.0}] * 3, [{"w": [0.0] * 3, "b": 0.0}]]},
+        "layers[0][0].w[0] should be a finite number, got more than 10^",
+    ),
+    "a bias = 'b'*10**5": (
+        {"layers": [[{"w": [0.0, 0.0], "b": "b" * 10**5}] * 3, [{"w": [0.0] * 3, "b": 0.0}]]},
+        "layers[0][0].b should be a finite number, got 'bbb",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_content_is_quoted_cut_to_about_60_characters(tmp_path: Path, case: str) -> None:
+    # issue 19 item 8: nin = 10**4000 gave a 5,459-character message, nouts = [1]*10000
+    # one of 30,056 characters
+    change, says = HOSTILE[case]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({**MLP(2, [3, 1], seed=0).to_dict(), **change}), "utf-8")
+    model = MLP(2, [3, 1], seed=1)
+    for call in (MLP.load, model.load_parameters):
+        with pytest.raises(ValueError) as refused:
+            call(path)
+        message = str(refused.value)
+        assert message.startswith(f"{path}: ") and says in message, message
+        assert "\n" not in message
+        assert len(message) - len(str(path)) < 160, f"{len(message)} characters"
     assert data_of(model) == data_of(MLP(2, [3, 1], seed=1))
 
 

@@ -12,11 +12,36 @@ from types import ModuleType
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), flags=re.S)
+
+
 def library_example() -> str:
-    """The README's one ```python block."""
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), flags=re.S)
-    assert len(blocks) == 1
-    return blocks[0]
+    """The README's library example: its second ```python block (the first is "Ten lines")."""
+    blocks = python_blocks()
+    assert len(blocks) == 2
+    return blocks[1]
+
+
+def test_the_first_screen_holds_the_commands_ten_lines_and_a_picture(tmp_path: Path) -> None:
+    text = README.read_text("utf-8")
+    first_screen = text[: text.index("```", text.index("## Ten lines") + 20) + 3]
+    assert first_screen.count("\n") <= 45
+    assert "make demo" in first_screen and "make test" in first_screen
+    assert "![" in first_screen
+    code = python_blocks()[0]
+    assert len(code.strip().splitlines()) <= 10
+    script = tmp_path / "ten.py"
+    script.write_text(code, "utf-8")
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    claims = [line.split("#", 1)[1].strip() for line in code.splitlines()
+              if line.startswith("print(")]  # fmt: skip
+    assert len(claims) == 1 and claims[0].startswith(done.stdout.strip() + " ")
+    assert "function evaluate(L)" in (tmp_path / "out" / "a.html").read_text("utf-8")
+    assert "notebooks/figures/explorer.png" in first_screen
+    assert (README.parent / "notebooks" / "figures" / "explorer.png").stat().st_size > 10_000
 
 
 def test_library_example_prints_what_its_comments_say(tmp_path: Path) -> None:

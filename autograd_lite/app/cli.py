@@ -60,16 +60,22 @@ def dash_hint(argv: Sequence[str]) -> str:
         return ""
     words = list(argv[1:])
     words = words[: words.index("--")] if "--" in words else words
-    dashed = [
-        w for w in words
-        if w.startswith("-") and w.split("=")[0] not in _DRAW_OPTIONS and w != "-"
-    ]
+    dashed = [w for w in words if w.startswith("-") and w != "-" and not _is_draw_option(w)]
     if not dashed:
         return ""
     return (
         f"; an expression that starts with - (here {dashed[0]!r:.60}) must come after --, "
         f"which ends the options: autograd-lite draw -o graph.svg -- {dashed[0]!r:.60} x=1"
     )
+
+
+def _is_draw_option(word: str) -> bool:
+    """Whether argparse reads `word` as one of draw's options: as written, with its value
+    after = (--output=g.svg) or attached (-og.svg), or a long option shortened (--out)."""
+    name = word.split("=")[0]
+    if name in _DRAW_OPTIONS or (word[:2] in _DRAW_OPTIONS and not word.startswith("--")):
+        return True
+    return len(name) > 2 and any(o.startswith(name) for o in _DRAW_OPTIONS if o[:2] == "--")
 
 
 def build_parser(hint: str = "") -> argparse.ArgumentParser:
@@ -100,7 +106,8 @@ def build_parser(hint: str = "") -> argparse.ArgumentParser:
     draw.hint = hint
     draw.add_argument("expression", help='e.g. "relu(x*w + b)"')
     draw.add_argument("assignments", nargs="*", metavar="name=value")
-    draw.add_argument("-o", "--output", type=Path, required=True, help="file.svg, .png or .pdf")
+    draw.add_argument("-o", "--output", type=Path, required=True,
+                      help="file.svg, .png, .pdf, or .html (the explorer)")  # fmt: skip
     draw.add_argument(
         "--frames",
         type=Path,

@@ -64,6 +64,8 @@ _ALLOWED_SUMMARY = (
     "allowed: numbers, variables given as name=value, + - * / **, unary -, and calls of "
     + ", ".join(FUNCTIONS)
 )
+#: What an unknown function's error lists instead: only the functions, once.
+_FUNCTIONS_SUMMARY = "the functions: " + ", ".join(FUNCTIONS)
 
 # What to call each refused construct, so the error says what was found.
 _REFUSED_NAMES: dict[type[ast.AST], str] = {
@@ -101,7 +103,8 @@ def draw_expression(
     frames: str | Path | None = None,
 ) -> list[Path]:
     """The paths written: the graph of `expression` after backward(), as SVG, PNG or PDF,
-    and with `frames` (a directory) the backward pass frame by frame in the same format.
+    or as the explorer's page (.html: viz.explore, a slider for each variable), and with
+    `frames` (a directory) the backward pass frame by frame in the same format.
 
     `assignments` are the variables as "name=value" strings; the format comes from the
     suffix of `output`. Bad input of any kind (a refused construct, an unknown name, a
@@ -114,7 +117,11 @@ def draw_expression(
     its subclass viz.GraphvizNotFound if dot is not installed.
     """
     output = Path(output)
-    fmt = viz.format_for(output)  # a bad suffix fails before any work
+    page = output.suffix.lower() in (".html", ".htm")  # the explorer: a page you can move
+    try:
+        fmt = "svg" if page else viz.format_for(output)  # a bad suffix fails before any work
+    except ValueError as error:
+        raise ValueError(f"{error}, or .html for the explorer") from None
     directories = _output_directories(output, None if frames is None else Path(frames))
     variables = parse_assignments(assignments)
     root = evaluate(expression, variables)
@@ -128,7 +135,10 @@ def draw_expression(
         directory.mkdir(parents=True, exist_ok=True)
     root.backward()
     # the layout budget is far below draw_graph's max_nodes: no max_nodes is passed
-    written = [viz.save_graph(root, output, timeout=RENDER_TIMEOUT)]
+    if page:
+        written = [viz.explore(root, timeout=RENDER_TIMEOUT).save(output)]
+    else:
+        written = [viz.save_graph(root, output, timeout=RENDER_TIMEOUT)]
     if frames is not None:
         written += viz.save_frames(viz.backward_frames(root), frames, fmt, timeout=RENDER_TIMEOUT)
     return written
@@ -243,10 +253,10 @@ def evaluate(expression: str, variables: dict[str, Value]) -> Value:
 def _check(tree: ast.Expression, expression: str, variables: dict[str, Value]) -> None:
     """ValueError for the first refused part of the tree, in reading order."""
     function_names: set[ast.AST] = set()  # the `relu` of relu(x): allowed only there
-    problems: list[tuple[float, float, str]] = []
+    problems: list[tuple[float, float, str, str]] = []
 
-    def refuse(node: ast.expr | ast.keyword, message: str) -> None:
-        problems.append((node.lineno, node.col_offset, message))
+    def refuse(node: ast.expr | ast.keyword, message: str, summary: str = _ALLOWED_SUMMARY) -> None:
+        problems.append((node.lineno, node.col_offset, message, summary))
 
     for node in ast.walk(tree):  # iterative, so any depth is fine
         if isinstance(node, (ast.Expression, ast.expr_context, ast.operator, ast.unaryop)):
@@ -291,8 +301,8 @@ def _check(tree: ast.Expression, expression: str, variables: dict[str, Value]) -
         # comparison's <) sit inside a construct that is refused above with a better message.
     if problems:
         # ast.walk goes breadth first; the reader wants the leftmost problem
-        message = min(problems, key=lambda p: (p[0], p[1]))[2]
-        raise ValueError(f"{message} ({_ALLOWED_SUMMARY})")
+        _, _, message, summary = min(problems, key=lambda p: (p[0], p[1]))
+        raise ValueError(f"{message} ({summary})")
 
 
 def _check_call(
@@ -300,14 +310,17 @@ def _check_call(
     expression: str,
     variables: dict[str, Value],
     function_names: set[ast.AST],
-    refuse: Callable[[ast.expr | ast.keyword, str], None],
+    refuse: Callable[..., None],
 ) -> None:
+    """Refuses (by `refuse(node, message[, summary])`) a call that is not one of FUNCTIONS
+    with its arguments; marks an allowed call's name in `function_names`."""
     func = node.func
     if isinstance(func, ast.Name) and func.id not in FUNCTIONS:
-        message = f"unknown function {func.id!r:.60}{_did_you_mean(func.id, FUNCTIONS)}"
         if func.id in variables:
-            message = f"{func.id} is a variable, not a function: multiply with *, as in x*(2)"
-        refuse(node, message)
+            refuse(node, f"{func.id} is a variable, not a function: multiply with *, as in x*(2)")
+        else:
+            did_you_mean = _did_you_mean(func.id, FUNCTIONS)
+            refuse(node, f"unknown function {func.id!r:.60}{did_you_mean}", _FUNCTIONS_SUMMARY)
         return
     if not isinstance(func, ast.Name):
         refuse(node, f"only functions can be called, by name: {_source(expression, node)}")

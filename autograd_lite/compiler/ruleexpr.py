@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.engine import OPS, dot_inputs, dot_local_grads, dot_value
-from ..core.rules import FLOAT_NAMES, Rule
+from ..core.rules import FLOAT_NAMES, RULE_NODES, Rule
 
 __all__ = [
     "HELPERS",
     "NARY",
+    "condition_code",
     "domain_code",
     "local_grad_code",
     "refusal_code",
@@ -49,11 +50,7 @@ __all__ = [
 ]
 
 #: The constructs a rule may use; a new rule with anything else fails loudly, here.
-_ALLOWED = (
-    ast.Expression, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.BoolOp, ast.Call,
-    ast.Name, ast.Constant, ast.Attribute, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.Div,
-    ast.USub, ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Is, ast.Or, ast.And,
-)  # fmt: skip
+_ALLOWED = RULE_NODES
 _NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "power": "power",
                 "abs": "abs", "inf": "inf"}  # fmt: skip
 #: The functions the generated code calls, under the names it calls them by: the rules'
@@ -77,7 +74,10 @@ def _parsed(source: str) -> ast.expr:
 
 def _rule(op: str) -> Rule:
     rule = OPS[op].rule
-    assert rule is not None, f"{op} has no rule: see NARY"
+    if rule is None:  # define_function's ops: Python callables, no rule text to translate
+        raise TypeError(f"al.compile: the op {op!r} has a hand-written Python backward "
+                        "(define_function), which runs eagerly only; call f without "
+                        "al.compile, or define the op with define_op")  # fmt: skip
     return rule
 
 
@@ -106,6 +106,11 @@ def domain_code(op: str, inputs: Sequence[Code], numpy: bool = False) -> str | N
         return None
     code = _template(op, "domain", numpy, _pattern(inputs), None)
     return None if code == "True" else _filled(code, inputs)
+
+
+def condition_code(op: str, k: int, inputs: Sequence[Code]) -> str:
+    """The code of the k-th condition of op's domain alone (its Domain's error when false)."""
+    return _filled(_template(op, "condition", False, _pattern(inputs), k), inputs)
 
 
 def refusal_code(
@@ -324,6 +329,13 @@ class _ToNumpy(ast.NodeTransformer):
         function = node.func
         if isinstance(function, ast.Name) and function.id == "zero":
             return ast.Compare(self.visit(node.args[0]), [ast.Eq()], [ast.Constant(0.0)])
+        if isinstance(function, ast.Name) and function.id == "sigmoid":  # as rules.sigmoid
+            v = self.visit(node.args[0])
+            e = _np_call("exp", _np_call("negative", _np_call("abs", v)))
+            one = ast.Constant(1.0)
+            return _np_call("where", ast.Compare(_copy(v), [ast.GtE()], [ast.Constant(0.0)]),
+                            ast.BinOp(one, ast.Div(), ast.BinOp(one, ast.Add(), e)),
+                            ast.BinOp(_copy(e), ast.Div(), ast.BinOp(one, ast.Add(), _copy(e))))
         if isinstance(function, ast.Name) and function.id == "signed_inf":
             return _np_call("copysign", _np("inf"), self.visit(node.args[0]))
         if (isinstance(function, ast.Attribute) and function.attr == "is_integer"

@@ -348,10 +348,11 @@ def _compiled(source: str, name: str, namespace: dict[str, Any]) -> dict[str, An
     return scope
 
 
-def compile_op(op: str, rule: Rule) -> Op:
-    """op's functions compiled now from `rule`, as the generated module has them."""
+def compile_op(op: str, rule: Rule, helpers: Mapping[str, Any] | None = None) -> Op:
+    """op's functions compiled now from `rule`, as the generated module has them (with
+    `helpers` in place of some of the rules' helpers: define_op's take Values too)."""
     name = function_prefix(op)
-    scope = _compiled(op_source(op, rule), op, {**HELPERS, "Any": Any})
+    scope = _compiled(op_source(op, rule), op, {**HELPERS, **(helpers or {}), "Any": Any})
     return Op(
         scope[f"{name}_forward"],
         scope[f"{name}_local_grads"],

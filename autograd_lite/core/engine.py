@@ -33,10 +33,8 @@ NEGATIVE_SLOPE = 0.01
 
 def micrograd_has_no_backward(*_: object) -> None:
     """micrograd's `o._backward`, which a node here has not: it says so, and what to call."""
-    raise AttributeError(
-        "Value has no _backward: there is no per-node backward here (a node keeps its "
-        "local_grads, not a closure); o.backward() runs the whole pass, from o to every leaf"
-    )
+    raise AttributeError("Value has no _backward: there is no per-node backward here (a "
+                         "node keeps local_grads); o.backward() runs the whole pass, o to leaves")
 
 
 class Value(generated.ValueOps):
@@ -120,8 +118,7 @@ class Value(generated.ValueOps):
         call. Leaves (the Values you create: inputs and parameters) *accumulate*, as in
         PyTorch: zero them between steps (`model.zero_grad()`, or `x.grad = 0.0`)."""
         seed = real_number(gradient, "backward gradient")
-        mode = modes.current()
-        checked = mode is not modes.DEFAULT and mode.setting("anomaly")
+        checked = (mode := modes.current()) is not modes.DEFAULT and mode.setting("anomaly")
         with no_gc():  # the sort's allocations would set the collector off, to find nothing
             order = topological_order(self)
             for node in order:
@@ -131,9 +128,8 @@ class Value(generated.ValueOps):
             propagate(order, checked)
 
 
-# === The ops, each written once: its value and its local derivatives ∂out/∂input, as Python
-# expressions in the inputs x, y and the result out (rules.py says what they may use). A
-# Domain is a condition on the inputs, with the error raised outside it. ===================
+# === The ops, each written once: value and local derivatives ∂out/∂input side by side, in the
+# inputs x, y and the result out (rules.py: what they may use); Domains guard the inputs. ====
 
 _POSITIVE = Domain("x > 0.0", ValueError, "log needs a positive input, got {x!r}")
 _NON_NEGATIVE = Domain("x >= 0.0", ValueError, "sqrt needs a non-negative input, got {x!r}")
@@ -218,9 +214,8 @@ OPS: dict[str, Op] = {
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every Value below root, each after all of its inputs; root last. An iterative
-    depth-first search (no recursion, so a chain of a million nodes is fine) that visits
-    inputs in order, so the same graph gives the same order."""
+    """Every Value below root, each after its inputs, root last: a depth-first search without
+    recursion (a chain of a million nodes is fine), inputs in order (one graph, one order)."""
     order: list[Value] = []
     seen = {root}
     path = [root]  # the nodes being visited, and the inputs each has still to visit
@@ -243,9 +238,8 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def propagate_simply(order: Sequence[Value]) -> None:
-    """The chain rule, as a learner writes it: from the root (last in `order`) back, each
-    node adds local · upstream to the grad of each of its inputs. `propagate` is the same
-    sums, in the same order, faster."""
+    """The chain rule as a learner writes it: from the root (last in `order`) back, each node
+    adds local · upstream to each input's grad. `propagate` makes the same sums, faster."""
     for node in reversed(order):
         for x, local in zip(node.inputs, node.local_grads):
             if isinstance(x, Value):  # a constant (a float among the inputs) takes none
@@ -253,12 +247,11 @@ def propagate_simply(order: Sequence[Value]) -> None:
 
 
 def propagate(order: Sequence[Any], checked: bool = False) -> None:
-    """`propagate_simply`, optimised: the same sums in the same order (the same grads to the
-    last bit) for finite floats; other grads go to `_propagate_carefully`. Nodes are Values,
-    or anything with `grad` and `edges` (functional.py's gradient nodes). The zero rule: a
-    zero upstream gradient sends nothing, and neither does a zero local derivative, so
-    0 · inf counts as 0, never NaN: a closed ReLU gate stops the gradient. `checked`
-    (detect_anomaly) raises at the first non-finite gradient, before storing it."""
+    """`propagate_simply`, fast: the same sums in the same order, to the last bit, for
+    finite floats; other grads go to `_propagate_carefully`. Nodes are Values or anything
+    with `grad` and `edges`. The zero rule: a zero upstream gradient sends nothing, nor
+    does a zero local derivative (0 · inf counts as 0: a closed ReLU gate stops it).
+    `checked` (detect_anomaly) raises at the first non-finite gradient, before storing it."""
     for node in reversed(order):
         grad = node.grad
         if grad.__class__ is float:
@@ -267,9 +260,16 @@ def propagate(order: Sequence[Any], checked: bool = False) -> None:
             if not checked and grad - grad == 0.0:  # a finite number: the fast loop
                 edges = node.edges  # (*inputs, *local_grads)
                 if len(edges) == 2:  # one input (relu, exp, …: half the nodes of a network)
-                    x = edges[0]
+                    x, local = edges
                     if x.__class__ is not float:
-                        x.grad += edges[1] * grad
+                        x.grad += local * grad
+                    continue
+                if len(edges) == 4:  # two inputs (+, *, …): unpacked, without zip's cost
+                    x, y, local, local_y = edges
+                    if x.__class__ is not float:
+                        x.grad += local * grad
+                    if y.__class__ is not float:
+                        y.grad += local_y * grad
                     continue
                 for x, local in zip(edges, islice(edges, len(edges) >> 1, None)):
                     if x.__class__ is not float:  # constants take no gradient
@@ -279,8 +279,7 @@ def propagate(order: Sequence[Any], checked: bool = False) -> None:
 
 
 def _propagate_carefully(node: Any, grad: Any, checked: bool) -> None:
-    """`propagate` for one node with a non-finite or Value upstream gradient, or under
-    detect_anomaly: zero local derivatives are skipped, and sums are checked."""
+    """`propagate` for a non-finite or Value gradient, or under detect_anomaly."""
     edges = node.edges
     for position, (x, local) in enumerate(zip(edges, islice(edges, len(edges) >> 1, None))):
         if x.__class__ is float or (local.__class__ is float and local == 0.0):

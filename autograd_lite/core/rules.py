@@ -15,12 +15,21 @@ This module imports nothing of ours.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FLOAT_NAMES", "Domain", "Op", "Rule", "rule"]
+__all__ = ["FLOAT_NAMES", "RULE_NODES", "Domain", "Op", "Rule", "rule"]
+
+#: The constructs a rule's text may use; al.compile's translations (compiler/ruleexpr.py,
+#: jscode.py) handle each, and define_op (custom.py) refuses anything else.
+RULE_NODES = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.BoolOp, ast.Call,
+    ast.Name, ast.Constant, ast.Attribute, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.Div,
+    ast.USub, ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Is, ast.Or, ast.And,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,11 @@ def signed_inf(x: Any) -> float:
     return math.copysign(math.inf, x if _is_number(x) else x.data)
 
 
+def sigmoid(x: float) -> float:
+    """1/(1 + e⁻ˣ), in the form that cannot overflow (as the engine's sigmoid op)."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x))
+
+
 sqrt = math.sqrt
 tanh = math.tanh
 float_log = math.log  # the Value methods' fast paths run on floats: float_log, float_power
@@ -136,6 +150,7 @@ FLOAT_NAMES: dict[str, Any] = {
     "log": math.log,
     "sqrt": sqrt,
     "tanh": tanh,
+    "sigmoid": sigmoid,
     "power": float_power,
     "zero": zero,
     "signed_inf": signed_inf,

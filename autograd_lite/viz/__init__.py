@@ -8,6 +8,8 @@ Each concern lives in its own module; this one only gathers their public names:
                 frame_images, frame_strip, save_frames: the backward pass, node by node
   player.py     frame_player, focused: the frames played in a notebook, the current node
                 kept in view
+  explorer.py   explore, Explorer: the graph as a page you can move (sliders, live
+                forward and backward in the page, backward step by step)
   training_view.py  TrainingView: training watched as it runs (fit(..., live=True)), and
                 its replay page (fit(..., record="run.html")); laid out by
                 training_view_scene.py, drawn by training_view.js and, as a still,
@@ -31,6 +33,7 @@ draw.
 from __future__ import annotations
 
 from .display import PortableFigure
+from .explorer import Explorer, explore
 from .frames import BackwardFrames, backward_frames, frame_images, frame_strip, save_frames
 from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph, save_graph
 from .network import MAX_UNITS_PER_LAYER, draw_network
@@ -54,6 +57,7 @@ __all__ = [
     "MAX_UNITS_PER_LAYER",
     "RANKDIRS",
     "BackwardFrames",
+    "Explorer",
     "GraphvizNotFound",
     "PortableFigure",
     "RenderError",
@@ -62,6 +66,7 @@ __all__ = [
     "backward_frames",
     "draw_graph",
     "draw_network",
+    "explore",
     "focused",
     "format_for",
     "frame_images",

@@ -594,5 +594,120 @@ assert unit_2_after == [before["Θ⁽²⁾₂₁"], before["Θ⁽²⁾₂₂"], 
 # so $\Theta^{(2)}_{2k}$ and $b^{(2)}_2$ never change, and the network is left with one hidden
 # unit to fit two outputs. A dead ReLU is the practical face of "the gradient stops".
 #
+# ## 7. Why backwards? Forward mode beside reverse mode
+#
+# Every node stores its local derivatives, and the chain rule can run over them in either
+# direction. **Reverse mode** (`backward()`) starts at $J$ and gets $\partial J/\partial\theta$
+# for all 12 parameters in one pass. **Forward mode** starts at the inputs: give the
+# parameters a direction $\dot\theta$, and each node, in the order the forward pass made
+# them, gets $\dot n = \sum_i \frac{\partial n}{\partial \text{input}_i}\,\dot{\text{input}}_i$.
+# One pass gives one number, $\nabla J\cdot\dot\theta$: with $\dot\theta$ the $k$-th unit
+# vector, one $\partial J/\partial\theta_k$. So forward mode needs 12 passes where reverse
+# mode needs one. `al.jvp(f, primals, tangents)` is one forward pass; below, $f$ is $J$ as a
+# function of the 12 parameters of the seed network, at its initial weights.
+
+# %%
+import math
+import time
+
+fresh = MLP(2, [2, 2], activation="relu", output_activation="relu", seed=SEED)
+theta0 = [p.data for p in fresh.parameters()]  # neuron by neuron: w₁, w₂, b
+
+
+def J_of(theta):
+    """J of the seed network at the demo's example, its 12 parameters given."""
+    a1 = DEMO_X
+    a2 = [(theta[3 * j] * a1[0] + theta[3 * j + 1] * a1[1] + theta[3 * j + 2]).relu()
+          for j in range(2)]
+    a3 = [(theta[6 + 3 * j] * a2[0] + theta[6 + 3 * j + 1] * a2[1] + theta[6 + 3 * j + 2]).relu()
+          for j in range(2)]
+    return half_squared_error(a3, y)
+
+
+def reverse():
+    return al.jacobian(J_of, mode="reverse")(theta0)  # one backward pass: a row of 12
+
+
+def forward():
+    units = [[1.0 if i == k else 0.0 for i in range(12)] for k in range(12)]
+    return [al.jvp(J_of, [theta0], [e])[1] for e in units]  # 12 forward passes, one each
+
+
+by_reverse, by_forward = reverse(), forward()
+J0 = half_squared_error(fresh(DEMO_X), y)
+J0.backward()  # the engine's own backward, on the MLP
+engine_grads = [p.grad for p in fresh.parameters()]
+assert len(by_reverse) == len(by_forward) == 12
+assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+           for a, b in zip(by_reverse, by_forward))
+assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+           for a, b in zip(by_reverse, engine_grads))
+
+
+def cpu_time(call, times=200):
+    start = time.process_time()
+    for _ in range(times):
+        call()
+    return (time.process_time() - start) / times
+
+
+t_reverse, t_forward = cpu_time(reverse), cpu_time(forward)
+print(f"{'mode':<8} {'passes':>6} {'time for all 12 ∂J/∂θ':>22}")
+print(f"{'reverse':<8} {1:>6} {t_reverse * 1e6:>19.0f} µs")
+print(f"{'forward':<8} {12:>6} {t_forward * 1e6:>19.0f} µs")
+print(f"forward / reverse: {t_forward / t_reverse:.1f}× the time, the same 12 numbers "
+      f"(to 1e-12, and equal to the engine's backward)")
+
+# %% [markdown]
+# Both modes give the same 12 numbers, and the engine's `backward()` agrees. Forward mode
+# pays one pass per parameter; the ratio printed above grows with the size of the network:
+# `benchmarks/forward_reverse.py` (run by `make bench`) times both on networks up to 1,218
+# parameters, where forward mode takes thousands of times as long. A loss has one output
+# and a network many parameters: that is why backprop runs backwards.
+#
+# ## 8. Graduate: the same network in PyTorch
+#
+# `al.export.torch(model)` returns a `torch.nn.Sequential` with our weights copied exactly,
+# and `al.export.mapping(model)` says which weight of ours is which of PyTorch's, in our
+# notation. The cell below exports the seed network (at its initial weights), computes $J$
+# and its gradients in PyTorch, and compares them with ours. PyTorch is optional here
+# (`make test-reference` installs its CPU build): without it, the cell says so and prints
+# the PyTorch code `al.export.torch_source(model)` writes instead, which needs no PyTorch
+# to write.
+
+# %%
+print(al.export.mapping(fresh))
+try:
+    import torch
+except ImportError:
+    torch = None
+
+if torch is None:
+    print("\nPyTorch is not installed here; the code al.export.torch_source(fresh) writes:\n")
+    source = al.export.torch_source(fresh)
+    print(source[: source.index("def sample_loss")].rstrip())
+else:
+    net = al.export.torch(fresh)
+    a3 = net(torch.tensor([DEMO_X], dtype=torch.float64))[0]
+    J_torch = 0.5 * ((a3 - torch.tensor(y, dtype=torch.float64)) ** 2).sum()
+    J_torch.backward()
+    torch_grads = []
+    for linear in (net[0], net[2]):
+        for row, b in zip(linear.weight.grad.tolist(), linear.bias.grad.tolist()):
+            torch_grads.extend([*row, b])
+    print(f"\n{'θ':<8} {'∂J/∂θ ours':>22} {'∂J/∂θ PyTorch':>22}")
+    for p, theirs in zip(fresh.parameters(), torch_grads):
+        print(f"{p.label:<8} {p.grad:>22.17g} {theirs:>22.17g}")
+    assert J_torch.item() == J0.data
+    assert all(p.grad == g for p, g in zip(fresh.parameters(), torch_grads))  # -0.0 == 0.0
+    print(f"\nJ: ours {J0.data!r}, PyTorch {J_torch.item()!r}; every gradient the same float")
+
+# %% [markdown]
+# With PyTorch installed, $J$ and every gradient are the same floats, to the last digit (the
+# cell asserts it; PyTorch writes one zero as −0). `al.export.torch_source(model, optimizer)` writes the
+# network and the training loop `fit` runs, each line noted with ours (`J.backward()` ↔
+# `loss.backward()`, `SGD.step` ↔ `torch.optim.SGD.step`), and `al.export.from_torch(net)`
+# brings a network back.
+#
 # **Next:** `02_relu_output_regression.ipynb`, where a dead ReLU *output* makes a network
 # predict 0 everywhere, and how to fix it.

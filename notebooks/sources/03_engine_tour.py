@@ -9,6 +9,8 @@
 # %%
 import math
 
+import autograd_lite as al
+
 from autograd_lite import (
     GradcheckError,
     Value,
@@ -141,6 +143,41 @@ else:
 # %% [markdown]
 # `backward()` says 3, the numbers say 6: found.
 #
+# ### An op of your own, checked the moment it is defined
+#
+# `al.define_op(name, value, local_derivative)` adds a primitive in the rule language of
+# the engine's own table (`engine.RULES`): its value and its local derivative as
+# expressions in `x` (and `out`, the op's result). Before the op is added, `gradcheck` runs
+# at sample points inside its domain. Here is softplus, $\log(1 + e^x)$, first with a
+# wrong derivative: $e^x$, which is the derivative of $e^x$, not of softplus.
+
+# %%
+try:
+    al.define_op("softplus", "log(1.0 + exp(x))", "exp(x)")
+except GradcheckError as error:
+    print(error)
+    refused = str(error)
+assert "softplus's local derivative is wrong at -1.7" in refused
+assert not hasattr(Value, "softplus")  # refused: the op table is as it was
+
+# %% [markdown]
+# Refused at the first sample, −1.7, with gradcheck's table. The right derivative is the
+# sigmoid, $\frac{1}{1 + e^{-x}}$; with it the op is defined, and it is everything a
+# built-in op is: a method, higher derivatives, `al.compile`, pictures.
+
+# %%
+al.define_op("softplus", "log(1.0 + exp(x))", "sigmoid(x)")
+x = Value(0.3)
+y = x.softplus()
+y.backward()
+second = al.grad(al.grad(lambda u: u.softplus()))(0.3).data
+step = al.compile(lambda u: (u * 2.0).softplus())
+print(f"softplus(0.3) = {y.data:.6f}, its derivative {x.grad:.6f}, the next {second:.6f}")
+print(f"compiled: {step(0.3)!r}, eager: {(Value(0.3) * 2.0).softplus().data!r}")
+assert abs(x.grad - 1 / (1 + math.exp(-0.3))) < 1e-15 and step(0.3) == (Value(0.3) * 2.0).softplus().data
+al.undefine_op("softplus")  # so that the next run of this notebook can define it again
+
+# %% [markdown]
 # ## 4. Deep graphs
 #
 # Every op adds a node, so a long loop makes a deep graph. Multiplying by $1 + 10^{-5}$ one
