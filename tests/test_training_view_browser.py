@@ -110,19 +110,31 @@ def test_replay_slider_shows_each_epochs_loss_from_fits_history(
     assert distinct_colours(png) > 8
 
 
-# The live view in the notebook on show: the caption's epoch and J̄, whether its SVG is
-# the one first seen (marked then: an update that rebuilt the view would show), and
-# whether the cell still runs (its prompt is [*])
-LIVE = """
+# Records in the page every epoch the live view shows, as it shows it (a MutationObserver
+# on the captions: no update can slip between two polls), with whether its SVG is the one
+# first seen (marked then: an update that rebuilt the view would show) and whether the
+# cell still runs (its prompt is [*])
+WATCH = """
+window.shownEpochs = [];
 const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-const view = panel && panel.querySelector('.autograd-lite-training-view');
-if (!view) return null;
-const svg = view.querySelector('svg'), caption = view.querySelector('.autograd-lite-caption');
-const first = !svg.dataset.seen;
-svg.dataset.seen = '1';
-const prompts = [...panel.querySelectorAll('.jp-InputPrompt')];
-return {epoch: Number(caption.dataset.epoch), loss: caption.dataset.loss, first,
-        running: prompts.some(p => p.textContent.includes('*'))};
+new MutationObserver(() => {
+  const view = panel.querySelector('.autograd-lite-training-view');
+  if (!view) return;
+  const svg = view.querySelector('svg'), caption = view.querySelector('.autograd-lite-caption');
+  const last = window.shownEpochs[window.shownEpochs.length - 1];
+  const epoch = Number(caption.dataset.epoch);
+  const first = !svg.dataset.seen;
+  if (first) svg.dataset.seen = '1';  // (each set is a mutation: only once, or it loops)
+  if (last && last.epoch === epoch && !first) return;
+  const prompts = [...panel.querySelectorAll('.jp-InputPrompt')];
+  window.shownEpochs.push({epoch, loss: caption.dataset.loss, first,
+                           running: prompts.some(p => p.textContent.includes('*'))});
+}).observe(panel, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+# Whether the cell has run: its prompt holds a number
+RAN = """
+const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+return [...panel.querySelectorAll('.jp-InputPrompt')].some(p => /\\[\\d+\\]/.test(p.textContent));
 """
 # The last text the notebook printed: here repr(history[-1])
 PRINTED = """
@@ -138,7 +150,7 @@ from autograd_lite.training import fit
 points, labels = data.two_moons(n=100, noise=0.1, seed=0)
 model = MLP(2, [8, 8, 1], seed=0)
 history = fit(model, points, labels, loss=binary_cross_entropy_with_logits,
-              optimizer=Adam(model.parameters(), lr=0.03), epochs=20, batch_size=10,
+              optimizer=Adam(model.parameters(), lr=0.03), epochs=40, batch_size=10,
               compile=False, progress=False, live=True)
 print(repr(history[-1]))
 """
@@ -161,24 +173,18 @@ def test_live_view_updates_in_place_while_fit_runs_in_jupyterlab(
     with contextlib.suppress(TimeoutException):
         WebDriverWait(browser, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, accept))
         browser.find_element(By.CSS_SELECTOR, accept).click()
+    browser.execute_script(WATCH)
     run_all_cells(browser)
-    seen: list[dict[str, Any]] = []
-
-    def finished(driver: WebDriver) -> bool:
-        state = driver.execute_script(LIVE)
-        if state is not None:
-            seen.append(state)
-        return state is not None and not state["running"]
-
-    WebDriverWait(browser, LOAD, poll_frequency=0.05).until(finished)
+    WebDriverWait(browser, LOAD).until(lambda d: d.execute_script(RAN))
+    printed = WebDriverWait(browser, LOAD).until(lambda d: d.execute_script(PRINTED))
+    seen = browser.execute_script("return window.shownEpochs")
     # while fit ran (its end puts the still into the output, which draws the view anew)
-    during = [s for s in seen if s["running"] and s["epoch"] < 20]
+    during = [s for s in seen if s["running"] and s["epoch"] < 40]
     epochs = [s["epoch"] for s in during]
     assert len(set(epochs)) >= 3, seen  # it moved while fit ran
     assert epochs == sorted(epochs)
-    assert [s["first"] for s in during].count(True) == 1  # one SVG, changed in place
-    printed = WebDriverWait(browser, LOAD).until(lambda d: d.execute_script(PRINTED))
-    final = browser.execute_script(LIVE)
-    assert final["epoch"] == 20 and float(final["loss"]) == float(printed)
+    assert [s["first"] for s in during].count(True) == 1, seen  # one SVG, changed in place
+    final = seen[-1]
+    assert final["epoch"] == 40 and float(final["loss"]) == float(printed)
     png = screenshot(browser, "jupyterlab_live_training_view")
     assert distinct_colours(png) > 8
