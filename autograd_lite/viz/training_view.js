@@ -193,9 +193,10 @@ function render({ model, el }) {
   const draw = view(el, model.get("scene"));
   const frames = model.get("frames") || [];
   if (!frames.length) {
-    draw(model.get("state"));
-    model.on("change:state", () => draw(model.get("state")));
-    return;
+    const redraw = () => draw(model.get("state"));
+    redraw();
+    model.on("change:state", redraw);
+    return () => model.off("change:state", redraw);  // when this view goes (a re-render)
   }
   const bar = document.createElement("div");
   bar.style.cssText = "display:flex;gap:8px;align-items:center;margin:0 0 4px 0;font:13px sans-serif";
@@ -215,9 +216,9 @@ function render({ model, el }) {
   draw(frames[frames.length - 1]);
 }
 
-// The widget interface (get, on) over a replay's data, for the page.
+// The widget interface (get, on, off) over a replay's data, for the page.
 export function replayModel(data) {
-  return { get: (name) => data[name], on: () => {} };
+  return { get: (name) => data[name], on: () => {}, off: () => {} };
 }
 
 export default { render };

@@ -40,14 +40,15 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import NotARegularFileError, check_target, write_bytes
 from ..core.engine import Value
 from ..nn.modules import MLP
 from .display import figure_bundle
-from .training_view_scene import LossAxes, Scene
-from .training_view_still import SMALLEST_TEXT_PT, still_png
+
+if TYPE_CHECKING:
+    from .training_view_scene import Scene
 
 __all__ = ["MAX_FRAMES", "UPDATE_INTERVAL", "Frame", "Throttle", "TrainingView", "check_record"]
 
@@ -217,6 +218,9 @@ class TrainingView:
         writes the replay page (`record`)."""
         self.check_model(model)
         if self.scene is None:
+            # NumPy (and Pillow) load with the first view: `import autograd_lite.viz` stays light
+            from .training_view_scene import Scene
+
             self.model, self.scene = model, Scene(model, inputs, targets, loss)
             self._parameters = list(model.parameters())
             self._keep(0, None)
@@ -279,8 +283,10 @@ class TrainingView:
         self.updates += 1
 
     def show(self) -> None:
-        """Displays the view's widget in the notebook (once; later calls do nothing):
-        RuntimeError outside a notebook, ImportError without anywidget."""
+        """Displays the view's widget in the notebook, once: fit does, and at its end puts
+        the still picture into that output (a view shown as a cell's value updates too,
+        but keeps the picture of when it was shown). RuntimeError outside a notebook,
+        ImportError without anywidget."""
         if self._handles:
             return
         display = frontend()
@@ -317,15 +323,17 @@ class TrainingView:
         """frames[frame] as a still picture (shows in a notebook, `.png` its bytes)."""
         if self.scene is None:
             raise ValueError("TrainingView.picture: the view has no frames yet; fit feeds it")
-        f = self.frames[frame]
-        state = self.scene.frame(f.parameters, self.history, epoch=f.epoch,
-                                 planned=max(self.planned, f.epoch), status=f.status)  # fmt: skip
+        from .training_view_still import still_png
+
+        state = self._state(frame)
         return TrainingPicture(still_png(self.scene.layout(), state), state["caption"])
 
     def page(self) -> bytes:
         """The replay: a self-contained HTML page with every frame and a slider over them."""
         if self.scene is None:
             raise ValueError("TrainingView.page: the view has no frames yet; fit feeds it")
+        from .training_view_scene import LossAxes
+
         axes = LossAxes(self.history, len(self.history))
         planned = max(self.planned, len(self.history))
         frames = [
@@ -374,6 +382,8 @@ class TrainingPicture:
         return f"TrainingPicture({self.caption!r})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        from .training_view_still import SMALLEST_TEXT_PT
+
         return figure_bundle(self.png, None, SMALLEST_TEXT_PT, repr(self))
 
 

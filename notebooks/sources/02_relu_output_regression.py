@@ -63,8 +63,8 @@ def show_fit(title, predictions, history):
 # `fit` draws the training into a `TrainingView` while it runs (`live=True` makes one): the
 # loss, the fitted curve over the data, and the network, each weight blue ($\Theta > 0$) or red
 # ($\Theta < 0$) and as wide as it is large, each **dead** unit grey (its gate closed,
-# $z \le 0$, for every $x$). Here, opened without running, it is a picture of where training
-# ended. The view keeps every epoch, $\theta$ and $\partial J/\partial\theta$ after each (one
+# $z \le 0$, for every $x$). In a notebook opened without running it, it is a picture of
+# where training ended. The view keeps every epoch, $\theta$ and $\partial J/\partial\theta$ after each (one
 # gradient step each: the whole data is one batch), so we can look at the first few steps
 # afterwards; `record=` writes them all as a page with a slider over the epochs,
 # `out/02_forum_training.html` beside this notebook, to open in a browser.
