@@ -40,6 +40,7 @@ notebooks: $(VENV)/.installed-notebooks dot
 bench: $(VENV)/.installed-bench $(MICROGRAD_SDIST)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/forward_reverse.py
+	$(BIN)/python benchmarks/training_view_bench.py
 
 # core/_ops_generated.py, from the rule table engine.RULES. Run as a file, codegen.py imports
 # core/ without the old generated file, which may be stale or broken.

@@ -6,11 +6,14 @@ y a fit explains).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .compiler import compiled
 from .core import nary
@@ -21,6 +24,9 @@ from .core.validation import as_list, finite_numbers, real_number, same_length, 
 from .nn.losses import binary_cross_entropy_with_logits, half_squared_error, mse
 from .nn.modules import MLP
 from .nn.optim import SGD, Optimizer
+
+if TYPE_CHECKING:
+    from .viz.training_view import TrainingView
 
 __all__ = [
     "CompileWarning", "DivergenceError", "FitInterrupted", "Model", "fit", "predict", "r_squared",
@@ -67,6 +73,7 @@ def fit(
     batch_size: int | None = None,
     progress: bool = True,
     compile: bool = True,
+    live: bool | TrainingView = False, record: str | os.PathLike[str] | None = None,
 ) -> list[float]:
     """[J̄ for each epoch]: the mean per-sample loss J(model(x), y) over each epoch.
 
@@ -87,36 +94,100 @@ def fit(
       (see `_Steps`): eager training's numbers to the last bit, several times faster. A
       one-epoch fit runs eagerly. Where a step cannot be replayed exactly, fit trains
       eagerly from there on and says so once (`CompileWarning`). False: eagerly.
+    - `live`: True shows training as it runs in the notebook, a `viz.TrainingView` (or
+      feeds the one given); `record`: an .html file for its replay page, written at the end.
 
     A sample's loss is measured before the step that uses it, so the history of epoch e
     describes the model during epoch e. If the loss or a gradient becomes non-finite it
     raises DivergenceError naming the epoch, and the step that would have used it is not
-    taken. Bad arguments raise TypeError or ValueError before anything is changed.
+    taken. Bad arguments raise TypeError or ValueError before anything is changed (and a
+    `record` one cannot write to an OSError, `live` outside a notebook RuntimeError).
 
     Ctrl-C raises FitInterrupted, a KeyboardInterrupt whose `history` holds the epochs
     that ran to their end; each step is all or nothing, so the model is as it was after
     the last step taken.
     """
     inputs, targets = _check_samples(model, xs, ys)
-    epochs = whole_number(epochs, "fit epochs")
-    size = len(inputs) if batch_size is None else whole_number(batch_size, "fit batch_size")
+    epochs, size = whole_number(epochs, "fit epochs"), _batch_size(batch_size, len(inputs))
     optimizer = _check_loss_and_optimizer(model, loss, optimizer, targets)
+    watching = _watching(model, live, record, (inputs, targets, loss, epochs))
     from tqdm.auto import trange  # imported here, so that `import autograd_lite` stays light
-
     run = _Steps(model, loss, compile and epochs >= 2)
     history: list[float] = []
     bar = trange(1, epochs + 1, desc="fit", unit="epoch", disable=not progress)
     try:
-        for epoch in bar:
-            where = f"epoch {epoch} of {epochs}"
-            history.append(_epoch(run, optimizer, inputs, targets, size, where))
-            bar.set_postfix(loss=f"{history[-1]:.4g}", refresh=False)
-            run.say(epoch)
+        with watching as epoch_done:
+            _train(run, optimizer, (inputs, targets, size), bar, history, epoch_done)
     except KeyboardInterrupt as interrupt:
         raise FitInterrupted(history, len(history) + 1) from interrupt
     finally:
         bar.close()
     return history
+
+
+def _batch_size(batch_size: object, samples: int) -> int:
+    return samples if batch_size is None else whole_number(batch_size, "fit batch_size")
+
+
+def _train(
+    run: _Steps,
+    optimizer: Optimizer,
+    data: tuple[Batch, Batch, int],
+    bar: Any,
+    history: list[float],
+    epoch_done: Callable[[float], None],
+) -> None:
+    """The epochs of `bar` (a tqdm range), one by one: J̄ of each appended to `history`,
+    shown on the bar and handed to `epoch_done` (the view's, when one watches)."""
+    inputs, targets, size = data
+    for epoch in bar:
+        where = f"epoch {epoch} of {bar.total}"
+        history.append(_epoch(run, optimizer, inputs, targets, size, where))
+        bar.set_postfix(loss=f"{history[-1]:.4g}", refresh=False)
+        run.say(epoch)
+        epoch_done(history[-1])
+
+
+def _unwatched(loss: float) -> None:
+    """What fit calls after each epoch when no view watches."""
+
+
+Watching = contextlib.AbstractContextManager[Callable[[float], None]]
+
+
+def _watching(
+    model: Model, live: object, record: object, run: tuple[Batch, Batch, Loss, int]
+) -> Watching:
+    """The context fit trains in: yields what fit calls with each epoch's J̄, a view's
+    (viz.TrainingView.training) when `live` or `record` asks for one. All checked before
+    training; the view's module (and NumPy, graphviz) is imported only when asked for."""
+    if live is False and record is None:
+        return contextlib.nullcontext(_unwatched)
+    view, page = _watcher(model, live, record)
+    inputs, targets, loss, epochs = run
+    return view.training(model, inputs, targets, loss, epochs, show=live is not False,
+                         record=page)  # fmt: skip
+
+
+def _watcher(model: Model, live: object, record: object) -> tuple[TrainingView, Path | None]:
+    """(the view fit feeds, the replay page's path or None), checked."""
+    from .viz import training_view
+
+    page = None if record is None else training_view.check_record(record)
+    if isinstance(live, training_view.TrainingView):
+        live.check_model(model)
+        view = live
+    elif live is True or live is False:
+        view = training_view.TrainingView()
+    else:
+        raise TypeError(
+            f"fit live must be True, False or a viz.TrainingView, got {type(live).__name__} "
+            f"{live!r:.60}"
+        )
+    if live is not False:
+        training_view.frontend()  # RuntimeError outside a notebook
+        training_view.widget_class()  # ImportError without anywidget
+    return view, page
 
 
 Batch = list[list[float]]

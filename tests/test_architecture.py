@@ -17,7 +17,7 @@ ALLOWED = {
     "compiler": {"core", "compiler"},
     "nn": {"core", "nn", "atomic"},
     "viz": {"core", "nn", "compiler", "viz", "atomic"},
-    "training": {"core", "nn", "compiler"},
+    "training": {"core", "nn", "compiler", "viz"},  # viz: fit(live=..., record=...)
     "micrograd": {"core", "nn", "viz"},
     "learn": {"core", "nn", "viz", "learn"},
     "app": {"core", "nn", "compiler", "viz", "app", "atomic", "training"},

@@ -10,6 +10,10 @@ Each concern lives in its own module; this one only gathers their public names:
                 kept in view
   explorer.py   explore, Explorer: the graph as a page you can move (sliders, live
                 forward and backward in the page, backward step by step)
+  training_view.py  TrainingView: training watched as it runs (fit(..., live=True)), and
+                its replay page (fit(..., record="run.html")); laid out by
+                training_view_scene.py, drawn by training_view.js and, as a still,
+                training_view_still.py
   rendering.py  render, image_bytes, TimedDigraph: running Graphviz's `dot`, with a
                 timeout (files are written all or nothing by atomic.write_bytes)
   display.py    PortableFigure: a figure in a notebook, as a picture every viewer shows
@@ -44,6 +48,7 @@ from .rendering import (
     image_bytes,
     render,
 )
+from .training_view import TrainingView
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -57,6 +62,7 @@ __all__ = [
     "PortableFigure",
     "RenderError",
     "TimedDigraph",
+    "TrainingView",
     "backward_frames",
     "draw_graph",
     "draw_network",

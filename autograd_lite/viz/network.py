@@ -37,7 +37,14 @@ from .style import (
     number,
 )
 
-__all__ = ["MAX_UNITS_PER_LAYER", "draw_network"]
+__all__ = [
+    "MAX_UNITS_PER_LAYER",
+    "draw_network",
+    "edge_width",
+    "gate_closed",
+    "shown_units",
+    "weight_colour",
+]
 
 #: draw_network draws wider layers as their first units, an ellipsis node and the last unit.
 MAX_UNITS_PER_LAYER = 10
@@ -114,8 +121,9 @@ def _numbers(values: object, length: int, what: str) -> list[float]:
     )
 
 
-def _shown_units(n: int) -> list[int]:
-    """The unit indices (from 0) drawn for a layer of n units."""
+def shown_units(n: int) -> list[int]:
+    """The unit indices (from 0) drawn for a layer of n units: all of them up to
+    MAX_UNITS_PER_LAYER, else the first 8 and the last."""
     if n <= MAX_UNITS_PER_LAYER:
         return list(range(n))
     return [*range(MAX_UNITS_PER_LAYER - 2), n - 1]
@@ -123,7 +131,7 @@ def _shown_units(n: int) -> list[int]:
 
 def _input_column(graph: graphviz.Digraph, nin: int, inputs: list[float] | None) -> Column:
     """Layer 1: a circle a⁽¹⁾ₖ per input, with its value xₖ when given."""
-    column = [(k, f"a1_{k}") for k in _shown_units(nin)]
+    column = [(k, f"a1_{k}") for k in shown_units(nin)]
     with graph.subgraph(name="layer_1") as sub:
         sub.attr(rank="same")
         for k, node_id in column:
@@ -150,7 +158,7 @@ def _unit_column(
 ) -> Column:
     """Layer l = i + 2: a circle per unit (see `_unit_attributes`) and the column's title."""
     layer, ell = mlp.layers[i], layer_number(i)
-    column = [(j, f"a{ell}_{j}") for j in _shown_units(len(layer.neurons))]
+    column = [(j, f"a{ell}_{j}") for j in shown_units(len(layer.neurons))]
     role = "output" if i == len(mlp.layers) - 1 else "hidden"
     with graph.subgraph(name=f"layer_{ell}") as sub:
         sub.attr(rank="same")
@@ -178,7 +186,9 @@ def _finish_column(
         column.edge(upper, lower, style="invis")
 
 
-def _closed(layer_activation: str, z: float) -> bool:
+def gate_closed(layer_activation: str, z: float) -> bool:
+    """Is a unit's gate closed for this z: a relu or leaky_relu unit with z ≤ 0 (relu′(0) = 0),
+    through which no gradient (relu) or only a slope's worth (leaky) passes."""
     return layer_activation in GATE_OPS and z <= 0.0
 
 
@@ -199,7 +209,7 @@ def _unit_attributes(
         if trace.delta is not None:
             delta = unit_label("δ", ell, j + 1)
             lines.append(f"{escape(delta)} = {escape(number(trace.delta[j]))}")
-        if _closed(layer.activation, trace.z[j]):
+        if gate_closed(layer.activation, trace.z[j]):
             lines.append("<i>gate closed</i>")
             attrs.update(style="filled,dashed", fillcolor=FILL_CLOSED, color=CLOSED_GATE)
     attrs["label"] = html_label("<br/>".join(lines))
@@ -237,17 +247,17 @@ def _weight_edges(
     # into long detours, so there the numbers go into the tooltip (shown on hover in SVG).
     labelled = len(columns[i]) * len(columns[i + 1]) <= _MAX_LABELLED_EDGES
     for j, head in columns[i + 1]:
-        closed = traces is not None and _closed(layer.activation, traces[i].z[j])
+        closed = traces is not None and gate_closed(layer.activation, traces[i].z[j])
         for k, tail in columns[i]:
             w = layer.neurons[j].w[k]
             lines = [f"{weight_label(ell, j + 1, k + 1)} = {number(w.data)}"]
             if show_grad:
                 lines.append(f"∂J/∂Θ = {number(w.grad)}")
-            colour = _weight_colour(w.data)
+            colour = weight_colour(w.data)
             attrs = {
                 "color": colour,
                 "fontcolor": colour,
-                "penwidth": f"{0.6 + 3.4 * abs(w.data) / widest if widest > 0 else 1.0:.2f}",
+                "penwidth": f"{edge_width(w.data, widest):.2f}",
                 "fontsize": "10",
                 "style": "dashed" if closed else "solid",
                 "tooltip": ", ".join(lines),
@@ -257,8 +267,15 @@ def _weight_edges(
             graph.edge(tail, head, **attrs)
 
 
-def _weight_colour(w: float) -> str:
+def weight_colour(w: float) -> str:
+    """The colour of a weight's edge: blue for Θ > 0, red for Θ < 0, grey for 0."""
     return POSITIVE if w > 0 else NEGATIVE if w < 0 else ZERO
+
+
+def edge_width(w: float, widest: float) -> float:
+    """The width of a weight's edge, in points: from 0.6 for Θ = 0 to 4 for the largest |Θ|
+    of the network (`widest`), growing with |Θ|; 1 when every weight is 0."""
+    return 0.6 + 3.4 * abs(w) / widest if widest > 0 else 1.0
 
 
 def _legend_items(
@@ -275,7 +292,7 @@ def _legend_items(
     if show_grad:
         items.append(("<td>∂J/∂Θ</td>", "the gradient of J, after backward()"))
     if traces is not None and any(
-        _closed(layer.activation, z) for layer, t in zip(mlp.layers, traces) for z in t.z
+        gate_closed(layer.activation, z) for layer, t in zip(mlp.layers, traces) for z in t.z
     ):
         items.append((fill_swatch(FILL_CLOSED, dashed=True), "gate closed: z ≤ 0"))
         items.append((line_swatch(CLOSED_GATE, dashed=True), "weight into a closed gate"))

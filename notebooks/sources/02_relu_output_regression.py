@@ -11,6 +11,7 @@
 
 # %%
 import math
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 
@@ -22,7 +23,7 @@ from autograd_lite.nn import MLP
 from autograd_lite.nn.notation import unit_label
 from autograd_lite.nn.optim import SGD, Adam
 from autograd_lite.training import fit, predict, r_squared
-from autograd_lite.viz import PortableFigure, draw_graph, draw_network
+from autograd_lite.viz import PortableFigure, TrainingView, draw_graph, draw_network
 
 xs, ys = data.quadratic()  # x = 0, 1, …, 19 and y = 3x² + 3x
 X = [[x] for x in xs]      # the network takes one input per sample, as a list
@@ -57,7 +58,16 @@ def show_fit(title, predictions, history):
 # plain gradient descent with $\alpha = 10^{-3}$ on the raw numbers. These settings, and the
 # 150 steps we take, are those of `autograd-lite regression` (`FORUM_HIDDEN`, `FORUM_LR`,
 # `REGRESSION_STEPS`), which stops as soon as every gradient is exactly 0; here we go on, to
-# see that nothing changes after that. We watch the first few steps.
+# see that nothing changes after that.
+#
+# `fit` draws the training into a `TrainingView` while it runs (`live=True` makes one): the
+# loss, the fitted curve over the data, and the network, each weight blue ($\Theta > 0$) or red
+# ($\Theta < 0$) and as wide as it is large, each **dead** unit grey (its gate closed,
+# $z \le 0$, for every $x$). In a notebook opened without running it, it is a picture of
+# where training ended. The view keeps every epoch, $\theta$ and $\partial J/\partial\theta$ after each (one
+# gradient step each: the whole data is one batch), so we can look at the first few steps
+# afterwards; `record=` writes them all as a page with a slider over the epochs,
+# `out/02_forum_training.html` beside this notebook, to open in a browser.
 
 # %%
 assert (FORUM_HIDDEN, FORUM_LR, REGRESSION_STEPS) == (8, 1e-3, 150)  # as the text says
@@ -66,14 +76,18 @@ optimizer = SGD(forum.parameters(), lr=FORUM_LR)
 open_at_start = forum.relu_activity(X)[1][0]
 print(f"before training: output gate open for {open_at_start:.0%} of the x")
 
-history, largest = [], []
-for step in range(1, REGRESSION_STEPS + 1):
-    history += fit(forum, xs, ys, loss=mse, optimizer=optimizer, epochs=1, progress=False)
-    largest.append(max(abs(p.grad) for p in forum.parameters()))  # fit leaves ∂J/∂θ in grad
-    if step <= 4:
-        open_ = forum.relu_activity(X)[1][0]
-        print(f"step {step}: MSE {history[-1]:9.4g}, largest |∂J/∂θ| {largest[-1]:9.4g}, "
-              f"then the output gate is open for {open_:.0%} of the x")
+Path("out").mkdir(exist_ok=True)
+view = TrainingView()
+history = fit(forum, xs, ys, loss=mse, optimizer=optimizer, epochs=REGRESSION_STEPS,
+              progress=False, live=view, record="out/02_forum_training.html")
+
+# %%
+# the largest |∂J/∂θ| of each step: the gradients fit left in .grad, as the view kept them
+largest = [max(abs(g) for g in frame.gradients) for frame in view.frames[1:]]
+for step in range(1, 5):
+    open_ = view.relu_activity(step)[1][0]  # the output's gate, after the step
+    print(f"step {step}: MSE {history[step - 1]:9.4g}, largest |∂J/∂θ| {largest[step - 1]:9.4g}, "
+          f"then the output gate is open for {open_:.0%} of the x")
 
 forum_predictions = [p[0] for p in predict(forum, xs)]
 r2_forum = show_fit("ReLU output, raw data: it predicts 0", forum_predictions, history)
@@ -154,6 +168,24 @@ PortableFigure(draw_network(forum, x10))
 # $z$ below 0 for every $x$, in the output and in every hidden unit. From then on every gradient
 # is exactly 0.
 #
+# The view's frames show it step by step. After step 1 (the first picture below) the output
+# is open for every $x$, and three hidden units are alive, $a^{(2)}_1$, $a^{(2)}_2$ and
+# $a^{(2)}_7$; the curve has overshot, above every point of the data (the loss panel shows the
+# MSE measured before each step: epoch 1's is step 1's). After step 2 (the second) every unit
+# is grey and the curve is flat at 0 over the data.
+
+# %%
+after_1, after_2 = view.relu_activity(1), view.relu_activity(2)  # the claims above
+assert after_1[1] == [1.0] and [j + 1 for j, f in enumerate(after_1[0]) if f > 0] == [1, 2, 7]
+assert all(p > y for (p,), y in zip(predict(view.model_at(1), xs), ys))
+assert all(f == 0.0 for layer in after_2 for f in layer)
+assert predict(view.model_at(2), xs) == [[0.0]] * len(xs)
+view.picture(1)
+
+# %%
+view.picture(2)
+
+# %% [markdown]
 # Two things went wrong: **unscaled data** made the steps explode, and a **ReLU output**
 # turned the overshoot into a permanent death. So there are three fixes to try: scale the
 # data (which alone goes only half the way), and change the output, two ways.

@@ -206,6 +206,80 @@ ax.legend(loc="lower left", fontsize=8)
 plt.show()
 
 # %% [markdown]
-# The network has bent a line into the S-shaped gap between the moons. Things to try: make the
-# hidden layers smaller or larger, switch to `activation="tanh"` (a smooth boundary), raise the
-# noise, or check `model.relu_activity(points)` for dead units.
+# The network has bent a line into the S-shaped gap between the moons.
+#
+# ## Watching it learn
+#
+# `fit(..., live=True)` draws the training while it runs, in three panels: the loss so far
+# (mean $J$ per epoch), the decision boundary over the data, and the network, each weight blue
+# ($\Theta > 0$) or red ($\Theta < 0$) and as wide as it is large, each **dead** unit grey (its
+# gate closed, $z \le 0$, for every training point). The picture changes in place, at most every
+# 0.1 s (what that costs training: `benchmarks/training_view_bench.py`). In a notebook opened
+# without running it, as on a static viewer, the view is a picture of where training ended.
+# `record=` also writes the whole run as one page, `out/04_two_moons_training.html` beside
+# this notebook: open it in a browser and move its slider through the epochs.
+#
+# We train the same network from the same seed again, watched. A `TrainingView` of our own
+# (`live=True` would make one) keeps every epoch, to look at afterwards.
+
+# %%
+from pathlib import Path
+
+from autograd_lite.nn.notation import unit_label
+from autograd_lite.viz import TrainingView
+
+Path("out").mkdir(exist_ok=True)
+view = TrainingView()
+watched = MLP(2, [8, 8, 1], activation="relu", output_activation="linear", seed=0)
+watched_history = fit(watched, points, labels, live=view, record="out/04_two_moons_training.html",
+                      optimizer=Adam(watched.parameters(), lr=LEARNING_RATE), **SETTINGS)
+assert watched_history == history  # watching changed nothing: the same losses, to the last bit
+
+# %% [markdown]
+# The view kept a frame for every epoch, with the parameters after it; `view.model_at(e)` is
+# the network as it was after epoch $e$ (0: before training), and `view.relu_activity(e)` its
+# `relu_activity` on the training points.
+
+# %%
+def accuracy_at(epoch):
+    """The fraction of training points on the right side of the boundary after `epoch`."""
+    then = predict(view.model_at(epoch), points)
+    return sum((z > 0.0) == (y == 1.0) for (z,), y in zip(then, labels)) / len(labels)
+
+
+def dead_units(epoch):
+    """[(l, j) of each dead unit a⁽ˡ⁾ⱼ] after `epoch`: its gate closed for every point."""
+    return [(i + 2, j + 1) for i, layer in enumerate(view.relu_activity(epoch))
+            for j, fraction in enumerate(layer) if fraction == 0.0]
+
+
+for epoch in (0, 1, 4, 5, 30):
+    units = ", ".join(unit_label("a", l, j) for l, j in dead_units(epoch)) or "none"
+    print(f"after epoch {epoch:2}: training accuracy {accuracy_at(epoch):4.0%}, dead: {units}")
+# the facts the text below states
+assert dead_units(0) == [(3, 7)] and all(dead_units(e) == [(3, 4)] for e in range(1, 5))
+assert all(dead_units(e) == [] for e in range(5, 31))
+assert accuracy_at(0) == 0.5 and accuracy_at(1) < accuracy_at(5) < accuracy_at(30) == 1.0
+grid = [[x1, x2] for x1 in x1s for x2 in x2s]  # the grid of the decision boundary above
+assert all(z > 0.0 for (z,) in predict(view.model_at(0), points + grid))  # all class 1
+wrong = {y for (z,), y in zip(predict(view.model_at(1), points), labels) if (z > 0.0) != (y == 1.0)}
+assert wrong == {0.0, 1.0}  # after epoch 1, points of both moons on the wrong side
+view.picture(0)
+
+# %% [markdown]
+# Before training (above), the network calls every point class 1, so half of them are wrong:
+# the plane around the moons is blue, and there is no boundary in sight. Unit $a^{(3)}_7$ is dead: grey,
+# the weights into it dashed. A dead unit's own weights get no gradient, so it cannot revive
+# itself; but the layer below it learns, and as its outputs change, so does the dead unit's
+# $z$. One epoch later (below) $a^{(3)}_7$ is alive again and $a^{(3)}_4$ has died instead; it
+# comes back in epoch 5, and from then on no unit is dead. The boundary after one epoch is a
+# bent line with points of both moons on its wrong side; it bends into the gap between the
+# moons until, by epoch 30, every training point is on its side.
+
+# %%
+view.picture(1)
+
+# %% [markdown]
+# Things to try: make the hidden layers smaller or larger, switch to `activation="tanh"` (a
+# smooth boundary), raise the noise, or set `live=True` with more epochs and a smaller learning
+# rate, to watch it learn more slowly.
