@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.engine import Value, topological_order
-from ..nn.notation import subscript
+from ..nn.notation import node_names
 from .variants import (
     ENGINE_STORIES,
     VARIANTS,
@@ -276,17 +276,6 @@ def engine_gradients(root: Value, order: list[Value], story: str) -> Gradients:
                     copy.grad = 0.0  # zero_grad(): the leaves
         copies[root].backward()
     return {node: copies[node].grad for node in order}
-
-
-def node_names(order: list[Value], root: Value, param_names: dict[Value, str]) -> dict[Value, str]:
-    """Each node's name as `viz.backward_frames` shows it: its label, else its parameter
-    name, else "out" for the root and vᵢ for the i-th node of the topological order."""
-    return {
-        node: node.label
-        or param_names.get(node)
-        or ("out" if node is root else f"v{subscript(i)}")
-        for i, node in enumerate(order)
-    }
 
 
 def _variant(variant: object) -> Variant:

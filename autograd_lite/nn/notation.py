@@ -12,6 +12,12 @@ So in the seed's 2-2-2 network, Θ⁽²⁾ maps the input to the ReLU hidden lay
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..core.engine import Value
+
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -45,3 +51,15 @@ def bias_label(layer: int, j: int) -> str:
 def unit_label(symbol: str, layer: int, j: int) -> str:
     """'a⁽²⁾₁', 'z⁽³⁾₂' or 'δ⁽³⁾₂': `symbol` is one of a, z, δ, x, y."""
     return f"{symbol}{superscript(layer)}{subscript(j)}"
+
+
+def node_names(
+    order: Sequence[Value], root: Value, param_names: Mapping[Value, str]
+) -> dict[Value, str]:
+    """Each node's name as the pictures show it (backward_frames, the explorer, the lab):
+    its label, else its parameter name, else "out" for the root and vᵢ for the i-th node
+    of the topological order `order`."""
+    return {
+        node: node.label or param_names.get(node) or ("out" if node is root else f"v{subscript(i)}")
+        for i, node in enumerate(order)
+    }

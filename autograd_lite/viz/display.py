@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib
 import io
 import json
 import re
@@ -54,6 +55,7 @@ __all__ = [
     "compact_png",
     "figure_bundle",
     "figure_size",
+    "import_anywidget",
     "natural_size",
     "sized_svg",
     "smallest_text_pt",
@@ -291,3 +293,12 @@ class PortableFigure:
 
     def __repr__(self) -> str:
         return f"PortableFigure({self.graph.name!r}, fmt={self.fmt!r})"
+
+
+def import_anywidget(who: str, instead: str) -> tuple[Any, Any]:
+    """(anywidget, traitlets), imported on first use by a widget (the `notebooks`
+    dependency group); without them, ImportError saying how to install them, or `instead`."""
+    try:
+        return importlib.import_module("anywidget"), importlib.import_module("traitlets")
+    except ImportError:
+        raise ImportError(f"{who} needs anywidget: pip install anywidget ({instead})") from None

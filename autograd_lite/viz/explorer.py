@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import html
-import importlib
 import json
 import os
 from pathlib import Path
@@ -32,10 +31,11 @@ from .. import atomic
 from ..compiler.jscode import program
 from ..core import engine
 from ..core.engine import Value
-from ..nn.notation import subscript
+from ..nn.notation import node_names
 from .budget import check_layout_budget
-from .display import PortableFigure
+from .display import PortableFigure, import_anywidget
 from .graph import (
+    GATE_OPS,
     Params,
     check_graph_options,
     computation_digraph,
@@ -51,17 +51,6 @@ from .style import CLOSED_GATE, CURRENT, FILL_CLOSED, FILL_OP, OPEN_GATE, WRONG,
 __all__ = ["Explorer", "explore"]
 
 _UI = Path(__file__).with_name("explorer.js")
-#: The ops whose local derivative is a gate the page opens and closes.
-GATES = ("relu", "leaky_relu")
-
-
-def node_names(order: list[Value], root: Value, param_names: dict[Value, str]) -> list[str]:
-    """Each node's name, as backward_frames has them: its label, its parameter name, "out"
-    for an unlabelled root, or v₀, v₁, … by its place in `order`."""
-    return [node.label or param_names.get(node) or ("out" if node is root else f"v{subscript(k)}")
-            for k, node in enumerate(order)]  # fmt: skip
-
-
 def _digraph(order: list[Value], root: Value, names: dict[Value, str], rankdir: str) -> Any:
     """The house-style graph, every box named, its edges given ids (e{node}_{position})
     the page finds."""
@@ -71,7 +60,7 @@ def _digraph(order: list[Value], root: Value, names: dict[Value, str], rankdir: 
     def value_label(node: Value) -> str:
         grad = f"grad {escape(number(node.grad))}"
         kind = value_kind(node, root, names)
-        return value_table(node, kind, names, grad, name=shown[index[node]])
+        return value_table(node, kind, names, grad, name=shown[node])
 
     def edge_attributes(node: Value, position: int, uses: int) -> dict[str, str]:
         return {**input_edge(node, position, uses, True), "id": f"e{index[node]}_{position}"}
@@ -85,14 +74,14 @@ def _model(order: list[Value], root: Value, param_names: dict[Value, str]) -> di
     """What the page's script needs to know of the graph (JSON)."""
     index = {node: k for k, node in enumerate(order)}
     return {
-        "names": node_names(order, root, param_names),
+        "names": list(node_names(order, root, param_names).values()),
         "ops": [node.op for node in order],
         "inputs": [[index[x] if isinstance(x, Value) else None for x in node.inputs]
                    for node in order],
         "leaves": [k for k, node in enumerate(order) if not node.edges],
         "kinds": [value_kind(node, root, param_names) for node in order],
         "data": [node.data for node in order],
-        "gates": [k for k, node in enumerate(order) if node.op in GATES],
+        "gates": [k for k, node in enumerate(order) if node.op in GATE_OPS],
         "colours": {"current": CURRENT, "open": OPEN_GATE, "closed": CLOSED_GATE,
                     "closed_fill": FILL_CLOSED, "op_fill": FILL_OP, "wrong": WRONG},
     }
@@ -184,8 +173,7 @@ def explore(
 @functools.cache
 def _widget_class() -> type:
     """The widget, made on first use (anywidget: the `notebooks` dependency group)."""
-    anywidget = importlib.import_module("anywidget")
-    traitlets = importlib.import_module("traitlets")
+    anywidget, traitlets = import_anywidget("explore", "or save the page and open it")
 
     class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc,name-defined]
         _esm = _WIDGET_ESM

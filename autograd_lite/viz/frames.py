@@ -39,7 +39,7 @@ import graphviz
 from .. import atomic
 from ..core import engine
 from ..core.engine import Value
-from ..nn.notation import subscript
+from ..nn.notation import node_names
 from .graph import (
     DEFAULT_MAX_NODES,
     Params,
@@ -122,10 +122,7 @@ def backward_frames(
     order = engine.topological_order(root)
     grads = replay_gradients(order)
     uses = uses_in_backward_order(order)
-    names = {
-        node: node.label or param_names.get(node) or ("out" if node is root else f"v{subscript(i)}")
-        for i, node in enumerate(order)
-    }
+    names = node_names(order, root, param_names)
     film = _Film(
         order=order,
         root=root,

@@ -15,7 +15,6 @@ cropped around the current node (`focused`), through `display.PortableFigure`.
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import re
 from collections.abc import Sequence
@@ -24,7 +23,14 @@ from typing import Any
 
 import graphviz
 
-from .display import MAX_DISPLAY_WIDTH, MIN_TEXT_PT, PX_PER_PT, PortableFigure, smallest_text_pt
+from .display import (
+    MAX_DISPLAY_WIDTH,
+    MIN_TEXT_PT,
+    PX_PER_PT,
+    PortableFigure,
+    import_anywidget,
+    smallest_text_pt,
+)
 from .frames import frame_images
 from .rendering import DEFAULT_TIMEOUT, _run_dot, _source_bytes
 from .style import CURRENT
@@ -103,14 +109,9 @@ def _view_box(svg: bytes) -> tuple[float, float]:
 def _player_class() -> type:
     """The widget class, made on first use: anywidget (the `notebooks` dependency group)
     is imported only by a notebook that plays frames."""
-    try:
-        anywidget = importlib.import_module("anywidget")
-        traitlets = importlib.import_module("traitlets")
-    except ImportError:
-        raise ImportError(
-            "frame_player needs anywidget: pip install anywidget (or show the frames with "
-            "PortableFigure(focused(frame)))"
-        ) from None
+    anywidget, traitlets = import_anywidget(
+        "frame_player", "or show the frames with PortableFigure(focused(frame))"
+    )
 
     class FramePlayer(anywidget.AnyWidget):  # type: ignore[misc,name-defined]
         _esm = _ESM.read_text("utf-8")

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
-import importlib
 import json
 import math
 import os
@@ -45,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from ..atomic import NotARegularFileError, check_target, write_bytes
 from ..core.engine import Value
 from ..nn.modules import MLP
-from .display import figure_bundle
+from .display import figure_bundle, import_anywidget
 
 if TYPE_CHECKING:
     from .training_view_scene import Scene
@@ -138,13 +137,7 @@ def frontend() -> Callable[..., Any]:
 def widget_class() -> type:
     """The widget class, made on first use: anywidget (the `notebooks` dependency group)
     is imported only by a notebook that watches training."""
-    try:
-        anywidget = importlib.import_module("anywidget")
-        traitlets = importlib.import_module("traitlets")
-    except ImportError:
-        raise ImportError(
-            "fit live needs anywidget: pip install anywidget (or record='run.html' for a page)"
-        ) from None
+    anywidget, traitlets = import_anywidget("fit live", "or record='run.html' for a page")
 
     class TrainingWidget(anywidget.AnyWidget):  # type: ignore[misc,name-defined]
         _esm = _ESM.read_text("utf-8")
