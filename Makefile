@@ -18,12 +18,14 @@ MICROGRAD_SDIST := $(VENV)/reference/micrograd-0.1.0.tar.gz
 demo: $(VENV)/.installed-demo dot
 	$(BIN)/autograd-lite demo
 
-# Everything that needs no torch: lint, types, the tests (browser tests included), the notebooks.
+# Everything that needs no torch: lint, types, the tests (browser tests included), the notebooks,
+# in one pytest run spread over the cores (at most 4 workers; the tests that share the one
+# JupyterLab server run on one of them: tests/conftest.py).
 test: $(VENV)/.installed-test $(MICROGRAD_SDIST) dot browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q tests --ignore=tests/reference
-	$(BIN)/pytest -q --nbmake notebooks
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadgroup --nbmake tests notebooks \
+	  --ignore=tests/reference
 
 # The cross-checks against PyTorch (its CPU build, about 750 MB more in the venv): micrograd's
 # own test_engine.py, the torch comparisons, the PyTorch export. Under CI=true a missing

@@ -6,6 +6,7 @@ unless HYPOTHESIS_PROFILE names another, e.g. HYPOTHESIS_PROFILE=thorough.
 
 import os
 
+import pytest
 from browser import browser  # noqa: F401  (the headless Chromium fixture: tests/browser.py)
 from hypothesis import HealthCheck, settings
 from lab_server import jupyterlab  # noqa: F401  (one JupyterLab server: tests/lab_server.py)
@@ -15,3 +16,11 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), the tests that use the
+    JupyterLab server run on one worker, so that one server is started, not one per worker."""
+    for item in items:
+        if "jupyterlab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("jupyterlab"))
