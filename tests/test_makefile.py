@@ -69,3 +69,27 @@ def test_under_ci_a_missing_torch_fails_the_reference_run(tmp_path: Path) -> Non
     assert done.returncode != 0
     assert "torch is not installed" in done.stdout + done.stderr
     assert "make test-reference" in done.stdout + done.stderr
+
+
+def test_make_test_runs_tests_and_notebooks_in_one_run_with_jupyterlab_on_one_worker() -> None:
+    """`make test` spreads one pytest run over the cores; the tests that use the JupyterLab
+    server are grouped (conftest.py), so that --dist loadgroup starts one server, not one
+    per worker."""
+    recipe = MAKEFILE.read_text().split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    run = " ".join(recipe.replace("\\\n", " ").split())
+    assert "pytest -q -n auto" in run and "--dist loadgroup --nbmake tests notebooks" in run
+    import conftest
+
+    class Item:
+        def __init__(self, fixturenames: list[str]) -> None:
+            self.fixturenames, self.markers = fixturenames, []
+
+        def add_marker(self, marker: pytest.MarkDecorator) -> None:
+            self.markers.append(marker)
+
+    lab, other = Item(["browser", "jupyterlab"]), Item(["browser"])
+    items = [other, lab]
+    conftest.pytest_collection_modifyitems(items)  # type: ignore[arg-type]
+    assert items == [lab, other]  # the longest chain of work first
+    assert [(m.name, m.args) for m in lab.markers] == [("xdist_group", ("jupyterlab",))]
+    assert other.markers == []
