@@ -260,3 +260,20 @@ def test_our_digraphs_keep_graphviz_s_api() -> None:
         sub.node("extra")
     assert "subgraph cluster_x" in graph.source and "extra" in graph.source
     assert rendering.TimedDigraph is viz.TimedDigraph
+
+
+def test_portable_svg_ids_and_their_references_are_renamed_and_nothing_else() -> None:
+    """cairo's ids (glyph0-1, clip1, …) and each reference to them (href="#…", url(#…)) get
+    the image's own prefix; a colour (#ff0000) or a #name that is no id stays as it is, and an
+    id that is not cairo's kind (holding `)` or `#`) is renamed as well."""
+    svg = (b'<svg><clipPath id="clip1"/><g id="glyph0-1"/><use xlink:href="#glyph0-1"/>'
+           b'<path style="fill:#ff0000" clip-path="url(#clip1)" href="#nothere"/></svg>')
+    out = rendering._unique_ids(svg)
+    prefix = re.search(rb'id="(f[0-9a-f]{8}-)', out).group(1)  # type: ignore[union-attr]
+    assert out == svg.replace(b'"clip1"', b'"' + prefix + b'0"').replace(
+        b'"glyph0-1"', b'"' + prefix + b'1"').replace(b'"#glyph0-1"', b'"#' + prefix + b'1"'
+    ).replace(b"url(#clip1)", b"url(#" + prefix + b"0)")  # fmt: skip
+    odd = b'<svg><g id="a)b"/><use href="#a)b"/><g id="c#d"/><use href="#c#d"/></svg>'
+    renamed = rendering._unique_ids(odd)
+    assert b"a)b" not in renamed and b"c#d" not in renamed
+    assert rendering._unique_ids(b"<svg/>") == b"<svg/>"
